@@ -1,0 +1,226 @@
+"""Composition root (Engine.from_settings) and the use cases every interface calls.
+
+Interfaces (CLI, MCP, reports) call one Engine method and render its result model; no math there.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from carbon_kepler.core.errors import InputError
+from carbon_kepler.core.figures import Figure, Notice, Quality
+from carbon_kepler.core.period import Clock, Period, resolve_period, system_clock, zone
+from carbon_kepler.core.units import joules_to_kwh
+from carbon_kepler.energy.attribution import Attributed, Policy, WorkloadHour, attribute
+from carbon_kepler.energy.model import EnergyData
+from carbon_kepler.energy.prometheus.client import ClientOptions, PrometheusClient
+from carbon_kepler.energy.prometheus.source import PrometheusSource
+from carbon_kepler.energy.selector import Selector
+from carbon_kepler.energy.source import EnergySource, StoreSource, demo_store_path
+from carbon_kepler.results import EnergyReport, EnergyRow, GroupBy, PeriodOut, Reconciliation
+from carbon_kepler.settings import Settings, SourceKind
+
+
+@dataclass(frozen=True)
+class PeriodArgs:
+    since: str | None = None
+    start: str | None = None
+    end: str | None = None
+    period: str | None = None
+
+    def given(self) -> bool:
+        return any((self.since, self.start, self.end, self.period))
+
+
+def build_source(settings: Settings) -> EnergySource:
+    if settings.source is SourceKind.DEMO:
+        return StoreSource(demo_store_path(), demo=True)
+    if settings.source is SourceKind.STORE:
+        return StoreSource(settings.store)
+    client = PrometheusClient(
+        ClientOptions(
+            url=settings.prometheus_url,
+            bearer_token=settings.token,
+            token_file=str(settings.token_file) if settings.token_file else None,
+            ca_file=str(settings.ca_file) if settings.ca_file else None,
+            insecure=settings.insecure,
+            timeout_s=settings.timeout_s,
+        )
+    )
+    return PrometheusSource(client, method=settings.prometheus_method, resolution_s=settings.prometheus_resolution_s)
+
+
+@dataclass
+class Attribution:
+    """Energy of a period after allocation, ready for grouping (one fetch serves several views)."""
+
+    period: Period
+    data: EnergyData
+    attributed: Attributed
+
+
+class Engine:
+    def __init__(self, settings: Settings, source: EnergySource, *, clock: Clock = system_clock) -> None:
+        self.settings = settings
+        self.source = source
+        self.clock = clock
+
+    @classmethod
+    def from_settings(cls, settings: Settings, *, clock: Clock = system_clock) -> Engine:
+        return cls(settings, build_source(settings), clock=clock)
+
+    # -- periods --------------------------------------------------------------------------------
+    def period(self, args: PeriodArgs) -> Period:
+        if not args.given():
+            default = self.source.default_period()
+            if default is not None:
+                return default
+        return resolve_period(since=args.since, start=args.start, end=args.end, period=args.period, clock=self.clock, tz=self.settings.timezone)
+
+    def period_out(self, p: Period) -> PeriodOut:
+        tz = zone(self.settings.timezone)
+        return PeriodOut(
+            start=p.start.astimezone(tz).isoformat(timespec="minutes"),
+            end=p.end.astimezone(tz).isoformat(timespec="minutes"),
+            timezone=self.settings.timezone,
+            hours=p.hours,
+        )
+
+    # -- energy ---------------------------------------------------------------------------------
+    def attribution(self, period: Period, progress: Callable[[str], None] | None = None) -> Attribution:
+        if progress:
+            progress(f"querying {self.source.description}")
+        data = self.source.fetch(period, self.settings.zones)
+        if progress:
+            progress("allocating idle and system energy")
+        return Attribution(period, data, attribute(data, self.settings.allocation))
+
+    def energy(
+        self, args: PeriodArgs, *, by: GroupBy = GroupBy.WORKLOAD, selector: Selector | None = None, limit: int | None = None,
+        progress: Callable[[str], None] | None = None,
+    ) -> EnergyReport:
+        att = self.attribution(self.period(args), progress)
+        return self.energy_report(att, by=by, selector=selector or Selector(), limit=limit)
+
+    def energy_report(self, att: Attribution, *, by: GroupBy, selector: Selector, limit: int | None = None) -> EnergyReport:
+        rows = select(att.attributed.workloads, selector)
+        groups = group_rows(rows, by)
+        total_j = sum(r.total_j for r in rows)
+        out_rows = sorted(
+            (_row(key, members, by, total_j) for key, members in groups.items()), key=lambda r: r.total_kwh, reverse=True
+        )
+        omitted = max(0, len(out_rows) - limit) if limit else 0
+        filtered = selector != Selector()
+        return EnergyReport(
+            period=self.period_out(att.period),
+            source=att.data.source,
+            quality=Quality.MEASURED,
+            kepler_version=att.data.kepler_version,
+            kepler_generation=att.data.generation.value if att.data.generation else None,
+            zones=list(att.data.zones),
+            allocation=self.settings.allocation.value,
+            group_by=by,
+            total=Figure(value=round(joules_to_kwh(total_j), 6), unit="kWh", source=att.data.source, quality=Quality.MEASURED),
+            rows=out_rows[:limit] if limit else out_rows,
+            rows_omitted=omitted,
+            reconciliation=None if filtered else reconcile(att.attributed),
+            coverage=coverage(att.data, att.period),
+            warnings=_dedupe(att.data.warnings + att.attributed.warnings + _policy_notice(self.settings.allocation)),
+        )
+
+
+def select(rows: list[WorkloadHour], selector: Selector) -> list[WorkloadHour]:
+    if selector == Selector():
+        return rows
+    picked = [r for r in rows if selector.matches(r.namespace, r.pod, r.owner.name)]
+    if not picked:
+        raise InputError(_no_match_message(rows, selector), hint=_suggest(rows, selector))
+    return picked
+
+
+def _no_match_message(rows: list[WorkloadHour], selector: Selector) -> str:
+    parts = [f"{k}={v}" for k, v in (("namespace", selector.namespace), ("workload", selector.workload), ("pod", selector.pod)) if v]
+    return f"no energy data for {', '.join(parts)} in this period"
+
+
+def _suggest(rows: list[WorkloadHour], selector: Selector) -> str:
+    if selector.namespace and selector.namespace not in {r.namespace for r in rows}:
+        options = sorted({r.namespace for r in rows})
+        close = difflib.get_close_matches(selector.namespace, options, n=3, cutoff=0.5)
+        return f"did you mean {', '.join(close)}? known namespaces: {', '.join(options)}" if close else f"known namespaces: {', '.join(options)}"
+    pool = sorted({r.owner.name for r in rows if selector.namespace in (None, r.namespace)})
+    target = selector.workload or selector.pod or ""
+    close = difflib.get_close_matches(target, pool, n=3, cutoff=0.5)
+    shown = ", ".join(pool[:15]) + (" …" if len(pool) > 15 else "")
+    return f"did you mean {', '.join(close)}? workloads here: {shown}" if close else f"workloads here: {shown}"
+
+
+def _key(r: WorkloadHour, by: GroupBy) -> str:
+    if by is GroupBy.NAMESPACE:
+        return r.namespace
+    if by is GroupBy.NODE:
+        return r.node
+    if by is GroupBy.POD:
+        return f"{r.namespace}/{r.pod}"
+    return f"{r.namespace}/{r.owner.name}"
+
+
+def group_rows(rows: list[WorkloadHour], by: GroupBy) -> dict[str, list[WorkloadHour]]:
+    groups: dict[str, list[WorkloadHour]] = defaultdict(list)
+    for r in rows:
+        groups[_key(r, by)].append(r)
+    return groups
+
+
+def _row(key: str, members: list[WorkloadHour], by: GroupBy, total_j: float) -> EnergyRow:
+    active = sum(m.active_j for m in members)
+    allocated = sum(m.allocated_j for m in members)
+    first = members[0]
+    return EnergyRow(
+        key=key,
+        namespace=None if by is GroupBy.NODE else first.namespace,
+        workload=first.owner.name if by in (GroupBy.WORKLOAD, GroupBy.POD) else None,
+        kind=f"{first.owner.kind} ({first.owner.source})" if by in (GroupBy.WORKLOAD, GroupBy.POD) else None,
+        pods=len({m.pod_uid for m in members}),
+        active_kwh=round(joules_to_kwh(active), 6),
+        allocated_kwh=round(joules_to_kwh(allocated), 6),
+        total_kwh=round(joules_to_kwh(active + allocated), 6),
+        share_pct=round(100.0 * (active + allocated) / total_j, 2) if total_j else 0.0,
+    )
+
+
+def reconcile(att: Attributed) -> Reconciliation:
+    k = joules_to_kwh
+    return Reconciliation(
+        node_total_kwh=round(k(sum(n.total_j for n in att.nodes)), 6),
+        pods_active_kwh=round(k(sum(n.pods_active_j for n in att.nodes)), 6),
+        allocated_kwh=round(k(sum(n.allocated_j for n in att.nodes)), 6),
+        unallocated_kwh=round(k(sum(n.unallocated_j for n in att.nodes)), 6),
+        idle_kwh=round(k(sum(n.idle_j for n in att.nodes)), 6),
+    )
+
+
+def coverage(data: EnergyData, period: Period) -> float:
+    nodes = {n for n, _ in data.coverage} | {r.node for r in data.node_hours}
+    if not nodes or period.hours == 0:
+        return 0.0
+    seen = sum(v for (_, h), v in data.coverage.items() if period.start_ts <= h < period.end_ts)
+    return round(min(seen / (len(nodes) * period.hours), 1.0), 4)
+
+
+def _policy_notice(policy: Policy) -> list[Notice]:
+    if policy is Policy.NONE:
+        return [Notice(code="IDLE_NOT_ALLOCATED", message="allocation policy 'none': idle and system energy stays unallocated, so workload totals under-report their footprint")]
+    return []
+
+
+def _dedupe(notices: list[Notice]) -> list[Notice]:
+    return list({(n.code, n.message): n for n in notices}.values())
+
+
+def now_local(clock: Clock, tz: str) -> datetime:
+    return clock().astimezone(zone(tz))
