@@ -39,11 +39,11 @@ def energy(
     lang: o.Lang = None,
 ) -> None:
     """Energy per workload (kWh): Kepler's measured active energy plus the allocated idle/system share."""
+    selector = Selector(namespace=namespace, workload=workload)  # validated before any source is opened
     eng = engine_from(
         config, source=source, prometheus_url=prometheus_url, token=token, token_file=token_file, ca_file=ca_file,
         insecure=insecure, store=store, zones=zones, allocation=allocation, lang=lang,
     )
-    selector = Selector(namespace=namespace, workload=workload)
     with progress(not json_out) as step:
         report = eng.energy(PeriodArgs(since, start, end, period), by=by, selector=selector, limit=limit or None, progress=step)
     if json_out:
