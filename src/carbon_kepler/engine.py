@@ -51,7 +51,9 @@ def build_source(settings: Settings) -> EnergySource:
             timeout_s=settings.timeout_s,
         )
     )
-    return PrometheusSource(client, method=settings.prometheus_method, resolution_s=settings.prometheus_resolution_s)
+    return PrometheusSource(
+        client, method=settings.prometheus_method, resolution_s=settings.prometheus_resolution_s
+    )
 
 
 @dataclass
@@ -79,7 +81,14 @@ class Engine:
             default = self.source.default_period()
             if default is not None:
                 return default
-        return resolve_period(since=args.since, start=args.start, end=args.end, period=args.period, clock=self.clock, tz=self.settings.timezone)
+        return resolve_period(
+            since=args.since,
+            start=args.start,
+            end=args.end,
+            period=args.period,
+            clock=self.clock,
+            tz=self.settings.timezone,
+        )
 
     def period_out(self, p: Period) -> PeriodOut:
         tz = zone(self.settings.timezone)
@@ -100,18 +109,27 @@ class Engine:
         return Attribution(period, data, attribute(data, self.settings.allocation))
 
     def energy(
-        self, args: PeriodArgs, *, by: GroupBy = GroupBy.WORKLOAD, selector: Selector | None = None, limit: int | None = None,
+        self,
+        args: PeriodArgs,
+        *,
+        by: GroupBy = GroupBy.WORKLOAD,
+        selector: Selector | None = None,
+        limit: int | None = None,
         progress: Callable[[str], None] | None = None,
     ) -> EnergyReport:
         att = self.attribution(self.period(args), progress)
         return self.energy_report(att, by=by, selector=selector or Selector(), limit=limit)
 
-    def energy_report(self, att: Attribution, *, by: GroupBy, selector: Selector, limit: int | None = None) -> EnergyReport:
+    def energy_report(
+        self, att: Attribution, *, by: GroupBy, selector: Selector, limit: int | None = None
+    ) -> EnergyReport:
         rows = select(att.attributed.workloads, selector)
         groups = group_rows(rows, by)
         total_j = sum(r.total_j for r in rows)
         out_rows = sorted(
-            (_row(key, members, by, total_j) for key, members in groups.items()), key=lambda r: r.total_kwh, reverse=True
+            (_row(key, members, by, total_j) for key, members in groups.items()),
+            key=lambda r: r.total_kwh,
+            reverse=True,
         )
         omitted = max(0, len(out_rows) - limit) if limit else 0
         filtered = selector != Selector()
@@ -124,12 +142,19 @@ class Engine:
             zones=list(att.data.zones),
             allocation=self.settings.allocation.value,
             group_by=by,
-            total=Figure(value=round(joules_to_kwh(total_j), 6), unit="kWh", source=att.data.source, quality=Quality.MEASURED),
+            total=Figure(
+                value=round(joules_to_kwh(total_j), 6),
+                unit="kWh",
+                source=att.data.source,
+                quality=Quality.MEASURED,
+            ),
             rows=out_rows[:limit] if limit else out_rows,
             rows_omitted=omitted,
             reconciliation=None if filtered else reconcile(att.attributed),
             coverage=coverage(att.data, att.period),
-            warnings=_dedupe(att.data.warnings + att.attributed.warnings + _policy_notice(self.settings.allocation)),
+            warnings=_dedupe(
+                att.data.warnings + att.attributed.warnings + _policy_notice(self.settings.allocation)
+            ),
         )
 
 
@@ -143,7 +168,15 @@ def select(rows: list[WorkloadHour], selector: Selector) -> list[WorkloadHour]:
 
 
 def _no_match_message(rows: list[WorkloadHour], selector: Selector) -> str:
-    parts = [f"{k}={v}" for k, v in (("namespace", selector.namespace), ("workload", selector.workload), ("pod", selector.pod)) if v]
+    parts = [
+        f"{k}={v}"
+        for k, v in (
+            ("namespace", selector.namespace),
+            ("workload", selector.workload),
+            ("pod", selector.pod),
+        )
+        if v
+    ]
     return f"no energy data for {', '.join(parts)} in this period"
 
 
@@ -151,12 +184,18 @@ def _suggest(rows: list[WorkloadHour], selector: Selector) -> str:
     if selector.namespace and selector.namespace not in {r.namespace for r in rows}:
         options = sorted({r.namespace for r in rows})
         close = difflib.get_close_matches(selector.namespace, options, n=3, cutoff=0.5)
-        return f"did you mean {', '.join(close)}? known namespaces: {', '.join(options)}" if close else f"known namespaces: {', '.join(options)}"
+        return (
+            f"did you mean {', '.join(close)}? known namespaces: {', '.join(options)}"
+            if close
+            else f"known namespaces: {', '.join(options)}"
+        )
     pool = sorted({r.owner.name for r in rows if selector.namespace in (None, r.namespace)})
     target = selector.workload or selector.pod or ""
     close = difflib.get_close_matches(target, pool, n=3, cutoff=0.5)
     shown = ", ".join(pool[:15]) + (" …" if len(pool) > 15 else "")
-    return f"did you mean {', '.join(close)}? workloads here: {shown}" if close else f"workloads here: {shown}"
+    return (
+        f"did you mean {', '.join(close)}? workloads here: {shown}" if close else f"workloads here: {shown}"
+    )
 
 
 def _key(r: WorkloadHour, by: GroupBy) -> str:
@@ -214,7 +253,12 @@ def coverage(data: EnergyData, period: Period) -> float:
 
 def _policy_notice(policy: Policy) -> list[Notice]:
     if policy is Policy.NONE:
-        return [Notice(code="IDLE_NOT_ALLOCATED", message="allocation policy 'none': idle and system energy stays unallocated, so workload totals under-report their footprint")]
+        return [
+            Notice(
+                code="IDLE_NOT_ALLOCATED",
+                message="allocation policy 'none': idle and system energy stays unallocated, so workload totals under-report their footprint",
+            )
+        ]
     return []
 
 

@@ -28,8 +28,12 @@ class EnergyRow(BaseModel):
     model_config = ConfigDict(frozen=True)
     key: str = Field(description="Group key: namespace/workload, namespace, node or namespace/pod.")
     namespace: str | None = Field(None, description="Kubernetes namespace (absent when grouped by node).")
-    workload: str | None = Field(None, description="Owner workload name (Deployment, StatefulSet, CronJob, ...).")
-    kind: str | None = Field(None, description="Owner kind, and how it was found (kube_pod_owner or pod-name convention).")
+    workload: str | None = Field(
+        None, description="Owner workload name (Deployment, StatefulSet, CronJob, ...)."
+    )
+    kind: str | None = Field(
+        None, description="Owner kind, and how it was found (kube_pod_owner or pod-name convention)."
+    )
     pods: int = Field(description="Distinct pods in the group during the period.")
     active_kwh: float = Field(description="Active energy Kepler attributed (measured), kWh.")
     allocated_kwh: float = Field(description="Share of node idle + system energy allocated by policy, kWh.")
@@ -56,11 +60,15 @@ class EnergyReport(BaseModel):
     kepler_version: str | None = Field(None, description="Kepler version from its build-info metric.")
     kepler_generation: str | None = Field(None, description="Kepler metric generation detected.")
     zones: list[str] = Field(description="RAPL zones summed (CPU package + DRAM by default).")
-    allocation: str = Field(description="Policy that allocates idle/system energy: none | proportional | by-cpu-request.")
+    allocation: str = Field(
+        description="Policy that allocates idle/system energy: none | proportional | by-cpu-request."
+    )
     group_by: GroupBy
     total: Figure = Field(description="Total IT energy of the selected rows (active + allocated).")
     rows: list[EnergyRow] = Field(description="Groups, largest first (top-N when limited).")
     rows_omitted: int = Field(0, description="Groups left out by the limit.")
-    reconciliation: Reconciliation | None = Field(None, description="Cluster-wide balance; present when nothing is filtered.")
+    reconciliation: Reconciliation | None = Field(
+        None, description="Cluster-wide balance; present when nothing is filtered."
+    )
     coverage: float = Field(description="Fraction of node-hours in the period with Kepler data (0–1).")
     warnings: list[Notice] = Field(default_factory=list)

@@ -33,21 +33,36 @@ def default_store_path() -> Path:
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="CARBON_KEPLER_", extra="forbid", frozen=True)
 
-    source: SourceKind = Field(SourceKind.PROMETHEUS, description="Where energy comes from: demo | prometheus | store.")
-    prometheus_url: str = Field("http://localhost:9090", description="Prometheus (or Thanos/Mimir/VictoriaMetrics) API root.")
-    token: str | None = Field(None, description="Bearer token for Prometheus or Kepler endpoints.", repr=False)
-    token_file: Path | None = Field(None, description="File holding the bearer token (e.g. a mounted Secret).")
+    source: SourceKind = Field(
+        SourceKind.PROMETHEUS, description="Where energy comes from: demo | prometheus | store."
+    )
+    prometheus_url: str = Field(
+        "http://localhost:9090", description="Prometheus (or Thanos/Mimir/VictoriaMetrics) API root."
+    )
+    token: str | None = Field(
+        None, description="Bearer token for Prometheus or Kepler endpoints.", repr=False
+    )
+    token_file: Path | None = Field(
+        None, description="File holding the bearer token (e.g. a mounted Secret)."
+    )
     ca_file: Path | None = Field(None, description="CA bundle to verify the server's TLS certificate.")
     insecure: bool = Field(False, description="Skip TLS verification (warns; not recommended).")
     timeout_s: float = Field(30.0, gt=0, description="HTTP timeout per request, seconds.")
     store: Path = Field(default_factory=default_store_path, description="Local store written by `collect`.")
     zones: tuple[str, ...] = Field(DEFAULT_ZONES, description="RAPL zones summed as CPU+memory energy.")
-    allocation: Policy = Field(Policy.PROPORTIONAL, description="Idle/system energy allocation: none | proportional | by-cpu-request.")
-    prometheus_method: Method = Field(Method.HELD, description="Hour-bucket method for counters (see BENCHMARKS.md).")
+    allocation: Policy = Field(
+        Policy.PROPORTIONAL,
+        description="Idle/system energy allocation: none | proportional | by-cpu-request.",
+    )
+    prometheus_method: Method = Field(
+        Method.HELD, description="Hour-bucket method for counters (see BENCHMARKS.md)."
+    )
     prometheus_resolution_s: int = Field(30, description="Subquery resolution in seconds; must divide 3600.")
     timezone: str = Field("Asia/Seoul", description="Time zone of hour buckets and labels.")
     lang: str = Field("en", pattern="^(en|ko)$", description="Output language: en | ko.")
-    org_config: Path | None = Field(None, description="Organisation config YAML (sites, PUE, instruments, baseline).")
+    org_config: Path | None = Field(
+        None, description="Organisation config YAML (sites, PUE, instruments, baseline)."
+    )
 
     @field_validator("zones", mode="before")
     @classmethod
@@ -82,7 +97,9 @@ def _read_config_file(path: Path) -> tuple[dict[str, Any], bool]:
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except FileNotFoundError as exc:
-        raise ConfigError(f"config file {path} not found", hint="check --config / CARBON_KEPLER_CONFIG") from exc
+        raise ConfigError(
+            f"config file {path} not found", hint="check --config / CARBON_KEPLER_CONFIG"
+        ) from exc
     except yaml.YAMLError as exc:
         raise ConfigError(f"config file {path} is not valid YAML: {exc}") from exc
     if not isinstance(raw, dict):
@@ -96,7 +113,9 @@ def load_settings(config_file: Path | None = None, **flags: Any) -> Settings:
     """Flags (non-None) override environment, which overrides the config file, which overrides defaults."""
     import os
 
-    cfg_path = config_file or (Path(os.environ["CARBON_KEPLER_CONFIG"]) if os.environ.get("CARBON_KEPLER_CONFIG") else None)
+    cfg_path = config_file or (
+        Path(os.environ["CARBON_KEPLER_CONFIG"]) if os.environ.get("CARBON_KEPLER_CONFIG") else None
+    )
     file_values, has_org = _read_config_file(cfg_path) if cfg_path else ({}, False)
     env_keys = {k[len("CARBON_KEPLER_") :].lower() for k in os.environ if k.startswith("CARBON_KEPLER_")}
     merged = {k: v for k, v in file_values.items() if k not in env_keys}

@@ -3,7 +3,13 @@ from datetime import UTC, datetime
 import pytest
 
 from carbon_kepler.core.errors import InputError
-from carbon_kepler.core.period import hour_floor, hour_label, local_hour_of_day, parse_duration, resolve_period
+from carbon_kepler.core.period import (
+    hour_floor,
+    hour_label,
+    local_hour_of_day,
+    parse_duration,
+    resolve_period,
+)
 
 
 def test_sample_at_2330_utc_lands_in_0800_kst_bucket_of_next_day() -> None:

@@ -7,7 +7,9 @@ from carbon_kepler.energy.attribution import Policy, attribute
 from carbon_kepler.energy.model import EnergyData, NodeHour, PodHour
 
 
-def _data(pods: list[tuple[str, float]], total: float, idle: float, requests: dict[str, float] | None = None) -> EnergyData:
+def _data(
+    pods: list[tuple[str, float]], total: float, idle: float, requests: dict[str, float] | None = None
+) -> EnergyData:
     return EnergyData(
         pod_hours=[PodHour(0, "n1", "ns", f"p-{uid}", uid, "package", j) for uid, j in pods],
         node_hours=[NodeHour(0, "n1", "package", total, total - idle, idle)],
@@ -32,7 +34,9 @@ def test_none_policy_leaves_remainder_unallocated() -> None:
 
 
 def test_by_cpu_request_uses_requests_and_needs_them() -> None:
-    att = attribute(_data([("a", 100.0), ("b", 300.0)], 1000.0, 500.0, {"a": 3.0, "b": 1.0}), Policy.BY_CPU_REQUEST)
+    att = attribute(
+        _data([("a", 100.0), ("b", 300.0)], 1000.0, 500.0, {"a": 3.0, "b": 1.0}), Policy.BY_CPU_REQUEST
+    )
     assert {w.pod_uid: w.allocated_j for w in att.workloads} == pytest.approx({"a": 450.0, "b": 150.0})
     with pytest.raises(InputError, match="kube-state-metrics"):
         attribute(_data([("a", 1.0)], 10.0, 5.0, None), Policy.BY_CPU_REQUEST)
@@ -50,7 +54,9 @@ def test_zones_outside_the_set_are_ignored() -> None:
     st.floats(min_value=0, max_value=1e7),
     st.sampled_from(list(Policy)),
 )
-def test_workloads_plus_unallocated_equal_node_total(actives: list[float], extra: float, policy: Policy) -> None:
+def test_workloads_plus_unallocated_equal_node_total(
+    actives: list[float], extra: float, policy: Policy
+) -> None:
     pods = [(f"u{i}", a) for i, a in enumerate(actives)]
     total = sum(actives) + extra
     requests = {uid: 1.0 + i for i, (uid, _) in enumerate(pods)}

@@ -7,7 +7,13 @@ from carbon_kepler.energy import kepler
 from carbon_kepler.energy.model import Generation
 from carbon_kepler.energy.scrape.parse import parse_exposition
 
-REFERENCE = Path(__file__).parents[2].parent / "shared" / "reference" / "kepler" / "SYNTHETIC_kepler-v0.11.2_metrics.prom"
+REFERENCE = (
+    Path(__file__).parents[2].parent
+    / "shared"
+    / "reference"
+    / "kepler"
+    / "SYNTHETIC_kepler-v0.11.2_metrics.prom"
+)
 
 
 def test_generation_detected_from_build_info_then_names() -> None:
@@ -25,10 +31,14 @@ def test_reference_v0112_exposition_maps_to_model() -> None:
     pods = {(p.pod, p.zone): p for p in scrape.pods}
     assert pods[("stress-ng-6d8f9c7b5-x2kq4", "package")].value == 9876.54321
     assert pods[("etl-job-28761234-mz5rt", "dram")].namespace == "batch"  # terminated pod kept
-    assert "p|worker-1|7e6d5c4b-3a29-4817-a6b5-c4d3e2f1a0b9|dram" in {p.key for p in scrape.pods}  # no state in key
+    assert "p|worker-1|7e6d5c4b-3a29-4817-a6b5-c4d3e2f1a0b9|dram" in {
+        p.key for p in scrape.pods
+    }  # no state in key
     kinds = {(n.zone, n.kind): n.value for n in scrape.nodes}
     assert kinds[("package", "total")] == 183456.789012
-    assert kinds[("package", "active")] + kinds[("package", "idle")] == pytest.approx(kinds[("package", "total")])
+    assert kinds[("package", "active")] + kinds[("package", "idle")] == pytest.approx(
+        kinds[("package", "total")]
+    )
     assert kepler.fake_meter_notice(scrape.zones, scrape.node_watts) is None
     assert [n.code for n in kepler.version_notices(scrape.version)] == ["KEPLER_KNOWN_GAP"]
 

@@ -23,6 +23,6 @@ def test_kube_pod_owner_resolves_replicaset_to_deployment() -> None:
     parents = {("ReplicaSet", "api-6b8c9d7f5"): ("Deployment", "api")}
     assert owner_from_kube("ReplicaSet", "api-6b8c9d7f5", parents).name == "api"
     # without kube_replicaset_owner the hash is stripped
-    assert owner_from_kube("ReplicaSet", "web-7d9f8b6c5d", {}) .name == "web"
+    assert owner_from_kube("ReplicaSet", "web-7d9f8b6c5d", {}).name == "web"
     assert owner_from_kube("Job", "etl-nightly-29384520", {}).kind == "CronJob"
     assert owner_from_kube("StatefulSet", "postgres", {}).name == "postgres"

@@ -6,7 +6,9 @@ from carbon_kepler.core.errors import InputError
 from carbon_kepler.energy.selector import Selector, namespace, object_name, promql_label_value
 
 
-@pytest.mark.parametrize("hostile", ['a"} or vector(1)', "ai-team\"}", "A", "-x", "x" * 64, "ns with space", "", "a\nb"])
+@pytest.mark.parametrize(
+    "hostile", ['a"} or vector(1)', 'ai-team"}', "A", "-x", "x" * 64, "ns with space", "", "a\nb"]
+)
 def test_hostile_namespaces_are_refused_before_any_query(hostile: str) -> None:
     with pytest.raises(InputError, match="not a valid Kubernetes namespace"):
         Selector(namespace=hostile)

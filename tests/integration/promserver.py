@@ -171,7 +171,7 @@ class PrometheusServer:
             stdout=self._log,
             stderr=subprocess.STDOUT,
             cwd=tmp,
-            start_new_session=True,  # a Ctrl-C in the terminal reaches pytest, which stops us
+            start_new_session=True,  # Ctrl-C reaches only pytest, whose __exit__ stops us
         )
         self._wait_ready()
 
@@ -188,9 +188,10 @@ class PrometheusServer:
                         f"{self.log_tail()}"
                     )
                 try:
-                    if client.get(f"{self.url}/-/ready").status_code == 200:
+                    status = client.get(f"{self.url}/-/ready").status_code
+                    if status == 200:
                         return
-                    last_error = "not ready (HTTP 503)"
+                    last_error = f"/-/ready answered HTTP {status}"
                 except httpx.TransportError as err:
                     last_error = repr(err)
                 time.sleep(0.1)

@@ -18,6 +18,7 @@ from typing import Any
 
 import httpx
 import pytest
+
 from tests.integration.promserver import PrometheusServer, backfill, prometheus_available
 from tests.services import require
 

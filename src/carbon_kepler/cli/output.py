@@ -24,7 +24,13 @@ def progress(enabled: bool) -> Iterator[Callable[[str], None]]:
     if not enabled or not err_console.is_terminal:
         yield lambda _msg: None
         return
-    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=err_console, transient=True) as bar:
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=True,
+    ) as bar:
         task = bar.add_task("starting")
         yield lambda msg: bar.update(task, description=msg)
 

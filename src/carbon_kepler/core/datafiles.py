@@ -30,7 +30,9 @@ def load_model(model: type[M], name_or_path: str | Path) -> M:
     except FileNotFoundError as exc:
         raise DataFileError(f"data file {path} not found") from exc
     except json.JSONDecodeError as exc:
-        raise DataFileError(f"{path}: invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from exc
+        raise DataFileError(
+            f"{path}: invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}"
+        ) from exc
     try:
         return model.model_validate(raw)
     except ValidationError as exc:

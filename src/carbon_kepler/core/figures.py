@@ -30,14 +30,10 @@ class Figure(BaseModel):
     quality: Quality = Field(default=Quality.MEASURED, description="measured (Kepler) or estimated.")
 
 
-class Warning_(BaseModel):
+class Notice(BaseModel):
     """Something the user must know about a result (fallback used, data gap, known Kepler bug)."""
 
     model_config = ConfigDict(frozen=True)
 
     code: str = Field(description="Stable machine code, e.g. FAKE_METER, KEPLER_RESTART, FALLBACK_INTENSITY.")
     message: str = Field(description="One line for a person.")
-
-
-# Public alias without the trailing underscore (the builtin name `Warning` is shadowed on purpose only here).
-Notice = Warning_

@@ -94,7 +94,9 @@ def parse_duration(text: str) -> int:
     """'36h', '7d', '2w' → seconds."""
     m = _DURATION.match(text.strip())
     if not m or int(m.group(1)) == 0:
-        raise InputError(f"cannot read duration {text!r}", hint="use a whole number of hours, days or weeks: 36h, 7d, 2w")
+        raise InputError(
+            f"cannot read duration {text!r}", hint="use a whole number of hours, days or weeks: 36h, 7d, 2w"
+        )
     return int(m.group(1)) * _UNIT_SECONDS[m.group(2)]
 
 

@@ -86,7 +86,7 @@ def _weights(
     policy: Policy, members: list[tuple[str, float]], requests: dict[str, float] | None
 ) -> dict[str, float]:
     if policy is Policy.PROPORTIONAL:
-        return {uid: active for uid, active in members}
+        return dict(members)
     if policy is Policy.BY_CPU_REQUEST:
         assert requests is not None
         return {uid: requests.get(uid, 0.0) for uid, _ in members}
@@ -115,7 +115,12 @@ def attribute(data: EnergyData, policy: Policy) -> Attributed:
         pods_active = sum(a for _, a in members)
         remainder = max(total - pods_active, 0.0)
         if key not in totals and pods_active > 0:
-            warnings.append(Notice(code="NODE_DATA_MISSING", message=f"no node energy for {node} in hour {hour}; pods' idle share not allocated"))
+            warnings.append(
+                Notice(
+                    code="NODE_DATA_MISSING",
+                    message=f"no node energy for {node} in hour {hour}; pods' idle share not allocated",
+                )
+            )
         weights = _weights(policy, members, data.cpu_requests)
         wsum = sum(weights.values())
         given = 0.0
@@ -126,7 +131,16 @@ def attribute(data: EnergyData, policy: Policy) -> Attributed:
                 given += share
         nodes.append(NodeBalance(hour, node, total, idle, pods_active, given, total - pods_active - given))
     workloads = [
-        WorkloadHour(hour, node, ns, pod, uid, data.owners.get(uid) or owner_from_name(pod), active, allocated.get((node, hour, uid), 0.0))
+        WorkloadHour(
+            hour,
+            node,
+            ns,
+            pod,
+            uid,
+            data.owners.get(uid) or owner_from_name(pod),
+            active,
+            allocated.get((node, hour, uid), 0.0),
+        )
         for (node, hour, uid), (ns, pod, active) in sorted(pods.items())
     ]
     return Attributed(workloads, nodes, warnings)

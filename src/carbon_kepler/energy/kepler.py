@@ -120,7 +120,11 @@ def validate_zones(zones: Iterable[str]) -> tuple[str, ...]:
             f"unknown zone(s) {', '.join(unknown)}", hint=f"allowed: {', '.join(sorted(KNOWN_ZONES))}"
         )
     if "psys" in out and len(out) > 1:
-        raise InputError("zone psys is the whole platform and already contains the others", hint="use psys alone")
+        raise InputError(
+            "zone psys is the whole platform and already contains the others", hint="use psys alone"
+        )
     if "package" in out and ({"core", "uncore"} & set(out)):
-        raise InputError("core and uncore are inside package; summing them double-counts", hint="use package,dram")
+        raise InputError(
+            "core and uncore are inside package; summing them double-counts", hint="use package,dram"
+        )
     return out

@@ -23,14 +23,21 @@ CONVENTION = "pod-name convention"
 
 
 def owner_from_name(pod: str) -> Owner:
-    for pattern, kind in ((_CRONJOB, "CronJob"), (_DEPLOY, "Deployment"), (_SINGLE, "Workload"), (_STATEFUL, "StatefulSet")):
+    for pattern, kind in (
+        (_CRONJOB, "CronJob"),
+        (_DEPLOY, "Deployment"),
+        (_SINGLE, "Workload"),
+        (_STATEFUL, "StatefulSet"),
+    ):
         m = pattern.match(pod)
         if m:
             return Owner(kind, m.group("name"), CONVENTION)
     return Owner("Pod", pod, CONVENTION)
 
 
-def owner_from_kube(owner_kind: str, owner_name: str, parents: dict[tuple[str, str], tuple[str, str]]) -> Owner:
+def owner_from_kube(
+    owner_kind: str, owner_name: str, parents: dict[tuple[str, str], tuple[str, str]]
+) -> Owner:
     """Resolve a `kube_pod_owner` pair up one level (ReplicaSet → Deployment, Job → CronJob).
 
     `parents` maps (kind, name) → (parent kind, parent name) from kube_replicaset_owner/kube_job_owner;
@@ -41,10 +48,18 @@ def owner_from_kube(owner_kind: str, owner_name: str, parents: dict[tuple[str, s
         return Owner(parent[0], parent[1], "kube_pod_owner")
     if owner_kind == "ReplicaSet":
         m = _RS_HASH.match(owner_name)
-        return Owner("Deployment", m.group("name"), "kube_pod_owner") if m else Owner(owner_kind, owner_name, "kube_pod_owner")
+        return (
+            Owner("Deployment", m.group("name"), "kube_pod_owner")
+            if m
+            else Owner(owner_kind, owner_name, "kube_pod_owner")
+        )
     if owner_kind == "Job":
         m = _JOB_SCHEDULE.match(owner_name)
-        return Owner("CronJob", m.group("name"), "kube_pod_owner") if m else Owner("Job", owner_name, "kube_pod_owner")
+        return (
+            Owner("CronJob", m.group("name"), "kube_pod_owner")
+            if m
+            else Owner("Job", owner_name, "kube_pod_owner")
+        )
     if owner_kind in ("", "<none>"):
         return Owner("Pod", "", "kube_pod_owner")
     return Owner(owner_kind, owner_name, "kube_pod_owner")

@@ -30,10 +30,17 @@ def demo_store_path() -> Path:
 class StoreSource:
     def __init__(self, path: Path, *, demo: bool = False) -> None:
         if demo and not path.exists():
-            raise StoreError(f"demo store {path} is missing from the installation", hint="reinstall carbon-kepler-mcp, or run `make demo-data`")
+            raise StoreError(
+                f"demo store {path} is missing from the installation",
+                hint="reinstall carbon-kepler-mcp, or run `make demo-data`",
+            )
         self.store = Store.open(path, readonly=True)
         self.demo = demo
-        kind = "bundled demo data set (simulated Kepler v0.11.2 week, collector-integrated)" if demo else f"local store {path}"
+        kind = (
+            "bundled demo data set (simulated Kepler v0.11.2 week, collector-integrated)"
+            if demo
+            else f"local store {path}"
+        )
         self.description = kind
 
     def fetch(self, period: Period, zones: tuple[str, ...]) -> EnergyData:

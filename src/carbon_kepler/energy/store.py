@@ -65,7 +65,9 @@ class Store:
             store = cls(conn, p)
             store._check_schema(create and not readonly)
         except sqlite3.DatabaseError as exc:
-            raise StoreError(f"cannot open local store {p}: {exc}", hint="check the path, or delete a corrupt file") from exc
+            raise StoreError(
+                f"cannot open local store {p}: {exc}", hint="check the path, or delete a corrupt file"
+            ) from exc
         return store
 
     def _check_schema(self, may_write: bool) -> None:
@@ -106,7 +108,9 @@ class Store:
         row = self.conn.execute("SELECT last_ts FROM endpoints WHERE endpoint = ?", (endpoint,)).fetchone()
         states = {
             k: (ts, v)
-            for k, ts, v in self.conn.execute("SELECT key, ts, value FROM series_state WHERE endpoint = ?", (endpoint,))
+            for k, ts, v in self.conn.execute(
+                "SELECT key, ts, value FROM series_state WHERE endpoint = ?", (endpoint,)
+            )
         }
         return (None if row is None else row[0]), states
 

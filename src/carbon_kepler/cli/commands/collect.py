@@ -26,7 +26,9 @@ def _interval(text: str) -> float:
 
 
 def collect(
-    kepler_url: Annotated[list[str], typer.Option("--kepler-url", help="Kepler /metrics URL; repeat for each node")],
+    kepler_url: Annotated[
+        list[str], typer.Option("--kepler-url", help="Kepler /metrics URL; repeat for each node")
+    ],
     interval: Annotated[str, typer.Option("--interval", help="Scrape interval, e.g. 15s")] = "15s",
     store: o.StorePath = None,
     token: o.Token = None,
@@ -34,21 +36,34 @@ def collect(
     ca_file: o.CaFile = None,
     insecure: o.Insecure = None,
     config: o.Config = None,
-    scrapes: Annotated[int | None, typer.Option("--scrapes", help="Stop after N rounds (default: run until stopped)")] = None,
+    scrapes: Annotated[
+        int | None, typer.Option("--scrapes", help="Stop after N rounds (default: run until stopped)")
+    ] = None,
 ) -> None:
     """Poll Kepler endpoints and integrate their counters into hourly energy in the local store."""
-    settings = settings_from(config, store=store, token=token, token_file=token_file, ca_file=ca_file, insecure=insecure)
+    settings = settings_from(
+        config, store=store, token=token, token_file=token_file, ca_file=ca_file, insecure=insecure
+    )
     for url in kepler_url:
         if not url.startswith(("http://", "https://")):
-            raise InputError(f"--kepler-url {url!r} must start with http:// or https://", hint="e.g. https://NODE_IP:30443/metrics")
+            raise InputError(
+                f"--kepler-url {url!r} must start with http:// or https://",
+                hint="e.g. https://NODE_IP:30443/metrics",
+            )
     secs = _interval(interval)
     settings.store.parent.mkdir(parents=True, exist_ok=True)
     st = Store.open(settings.store, create=True)
     token_value = settings.token or (settings.token_file.read_text().strip() if settings.token_file else None)
-    opts = c.HttpOptions(bearer_token=token_value, ca_file=str(settings.ca_file) if settings.ca_file else None, insecure=settings.insecure)
+    opts = c.HttpOptions(
+        bearer_token=token_value,
+        ca_file=str(settings.ca_file) if settings.ca_file else None,
+        insecure=settings.insecure,
+    )
     if settings.insecure:
         log.warning("TLS verification is OFF (--insecure)")
-    err_console.print(f"collecting {len(kepler_url)} endpoint(s) every {secs:g}s into {settings.store} (Ctrl-C to stop)")
+    err_console.print(
+        f"collecting {len(kepler_url)} endpoint(s) every {secs:g}s into {settings.store} (Ctrl-C to stop)"
+    )
     with c.make_http_client(opts) as client:
         try:
             rounds = c.run(c.Collector(st), kepler_url, client, interval_s=secs, max_scrapes=scrapes)

@@ -31,7 +31,9 @@ def energy(
     start: o.Start = None,
     end: o.End = None,
     period: o.PeriodMonth = None,
-    by: Annotated[GroupBy, typer.Option("--by", help="Group rows by workload, namespace, node or pod")] = GroupBy.WORKLOAD,
+    by: Annotated[
+        GroupBy, typer.Option("--by", help="Group rows by workload, namespace, node or pod")
+    ] = GroupBy.WORKLOAD,
     namespace: Annotated[str | None, typer.Option("--namespace", "-n", help="Only this namespace")] = None,
     workload: Annotated[str | None, typer.Option("--workload", "-w", help="Only this owner workload")] = None,
     limit: Annotated[int, typer.Option("--limit", help="Show the top N rows (0 = all)")] = 25,
@@ -41,11 +43,26 @@ def energy(
     """Energy per workload (kWh): Kepler's measured active energy plus the allocated idle/system share."""
     selector = Selector(namespace=namespace, workload=workload)  # validated before any source is opened
     eng = engine_from(
-        config, source=source, prometheus_url=prometheus_url, token=token, token_file=token_file, ca_file=ca_file,
-        insecure=insecure, store=store, zones=zones, allocation=allocation, lang=lang,
+        config,
+        source=source,
+        prometheus_url=prometheus_url,
+        token=token,
+        token_file=token_file,
+        ca_file=ca_file,
+        insecure=insecure,
+        store=store,
+        zones=zones,
+        allocation=allocation,
+        lang=lang,
     )
     with progress(not json_out) as step:
-        report = eng.energy(PeriodArgs(since, start, end, period), by=by, selector=selector, limit=limit or None, progress=step)
+        report = eng.energy(
+            PeriodArgs(since, start, end, period),
+            by=by,
+            selector=selector,
+            limit=limit or None,
+            progress=step,
+        )
     if json_out:
         print_json(report)
     else:
@@ -63,17 +80,38 @@ def render(report: EnergyReport, lang: str) -> None:
         table.add_column(t(col, lang), justify="right")
     for r in report.rows:
         cells = [r.key] + ([r.kind or ""] if by in (GroupBy.WORKLOAD, GroupBy.POD) else [])
-        table.add_row(*cells, str(r.pods), kwh(r.active_kwh), kwh(r.allocated_kwh), kwh(r.total_kwh), f"{r.share_pct:.1f}")
+        table.add_row(
+            *cells,
+            str(r.pods),
+            kwh(r.active_kwh),
+            kwh(r.allocated_kwh),
+            kwh(r.total_kwh),
+            f"{r.share_pct:.1f}",
+        )
     p = report.period
-    console.print(f"[bold]{t('period', lang)}[/] [{p.start}, {p.end}) {p.timezone}, {p.hours} h · "
-                  f"{t('source', lang)}: {report.source} · {t(report.quality.value, lang)}")
-    console.print(f"{t('zones', lang)}: {'+'.join(report.zones)} · {t('allocation', lang)}: {report.allocation} · "
-                  f"{t('coverage', lang)}: {report.coverage:.1%}" + (f" · Kepler {report.kepler_version}" if report.kepler_version else ""))
+    console.print(
+        f"[bold]{t('period', lang)}[/] [{p.start}, {p.end}) {p.timezone}, {p.hours} h · "
+        f"{t('source', lang)}: {report.source} · {t(report.quality.value, lang)}"
+    )
+    console.print(
+        f"{t('zones', lang)}: {'+'.join(report.zones)} · {t('allocation', lang)}: {report.allocation} · "
+        f"{t('coverage', lang)}: {report.coverage:.1%}"
+        + (f" · Kepler {report.kepler_version}" if report.kepler_version else "")
+    )
     console.print(table)
     if report.rows_omitted:
         console.print(t("omitted", lang, n=report.rows_omitted))
     rec = report.reconciliation
     if rec:
-        console.print(t("reconcile", lang, node=kwh(rec.node_total_kwh), active=kwh(rec.pods_active_kwh), alloc=kwh(rec.allocated_kwh), unalloc=kwh(rec.unallocated_kwh)))
+        console.print(
+            t(
+                "reconcile",
+                lang,
+                node=kwh(rec.node_total_kwh),
+                active=kwh(rec.pods_active_kwh),
+                alloc=kwh(rec.allocated_kwh),
+                unalloc=kwh(rec.unallocated_kwh),
+            )
+        )
     for w in report.warnings:
         console.print(f"[yellow]{t('warning', lang)} {w.code}[/]: {w.message}")

@@ -45,7 +45,9 @@ def translate_http_error(exc: httpx.HTTPError, url: str, *, setting: str = URL_S
             )
         cause = cause.__cause__ or cause.__context__
     if isinstance(exc, httpx.TimeoutException):
-        return SourceUnreachable(f"{url} did not answer in time", hint=f"check {setting} and that the server is up")
+        return SourceUnreachable(
+            f"{url} did not answer in time", hint=f"check {setting} and that the server is up"
+        )
     return SourceUnreachable(
         f"cannot reach {url} ({type(exc).__name__}: {exc})", hint=f"check {setting} and that the server is up"
     )
@@ -58,16 +60,28 @@ def _token(opts: ClientOptions) -> str | None:
         try:
             return Path(opts.token_file).read_text(encoding="utf-8").strip()
         except OSError as exc:
-            raise ConfigError(f"cannot read token file {opts.token_file}: {exc.strerror}", hint="check --token-file") from exc
+            raise ConfigError(
+                f"cannot read token file {opts.token_file}: {exc.strerror}", hint="check --token-file"
+            ) from exc
     return None
 
 
 class PrometheusClient:
-    def __init__(self, opts: ClientOptions, *, sleep: Callable[[float], None] = time.sleep, transport: httpx.BaseTransport | None = None) -> None:
+    def __init__(
+        self,
+        opts: ClientOptions,
+        *,
+        sleep: Callable[[float], None] = time.sleep,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
         if not opts.url.startswith(("http://", "https://")):
-            raise ConfigError(f"Prometheus URL {opts.url!r} must start with http:// or https://", hint=f"set {URL_SETTING}")
+            raise ConfigError(
+                f"Prometheus URL {opts.url!r} must start with http:// or https://", hint=f"set {URL_SETTING}"
+            )
         if opts.insecure:
-            log.warning("TLS verification is OFF for %s (--insecure): the connection can be intercepted", opts.url)
+            log.warning(
+                "TLS verification is OFF for %s (--insecure): the connection can be intercepted", opts.url
+            )
         headers = {"User-Agent": "carbon-kepler"}
         token = _token(opts)
         if token:
@@ -97,11 +111,17 @@ class PrometheusClient:
                 self.requests += 1
                 self.seconds += time.perf_counter() - started
                 if resp.status_code in (401, 403):
-                    raise SourceError(f"{self.base} refused the request (HTTP {resp.status_code})", hint="set --token or --token-file")
+                    raise SourceError(
+                        f"{self.base} refused the request (HTTP {resp.status_code})",
+                        hint="set --token or --token-file",
+                    )
                 if resp.status_code < 500 and resp.status_code != 429:
                     return self._payload(resp)
                 if attempt == self.opts.retries:
-                    raise SourceError(f"{self.base} answered HTTP {resp.status_code} after {attempt + 1} tries", hint="check the server's health")
+                    raise SourceError(
+                        f"{self.base} answered HTTP {resp.status_code} after {attempt + 1} tries",
+                        hint="check the server's health",
+                    )
             self._sleep(0.5 * 2**attempt)
         raise AssertionError("unreachable")  # pragma: no cover
 
@@ -109,7 +129,10 @@ class PrometheusClient:
         try:
             body = resp.json()
         except ValueError as exc:
-            raise SourceError(f"{self.base} did not answer with Prometheus API JSON (HTTP {resp.status_code})", hint=f"check {URL_SETTING} points at the Prometheus API root") from exc
+            raise SourceError(
+                f"{self.base} did not answer with Prometheus API JSON (HTTP {resp.status_code})",
+                hint=f"check {URL_SETTING} points at the Prometheus API root",
+            ) from exc
         if body.get("status") != "success":
             raise SourceError(f"Prometheus rejected a query: {body.get('errorType')}: {body.get('error')}")
         return body["data"]
@@ -119,9 +142,14 @@ class PrometheusClient:
         return list(data["result"])
 
     def query_range(self, promql: str, start: float, end: float, step_s: int) -> list[dict[str, Any]]:
-        data = self._get("/api/v1/query_range", {"query": promql, "start": f"{start:.3f}", "end": f"{end:.3f}", "step": str(step_s)})
+        data = self._get(
+            "/api/v1/query_range",
+            {"query": promql, "start": f"{start:.3f}", "end": f"{end:.3f}", "step": str(step_s)},
+        )
         return list(data["result"])
 
     def label_values(self, label: str, match: str, start: float, end: float) -> list[str]:
-        data = self._get(f"/api/v1/label/{label}/values", {"match[]": match, "start": f"{start:.3f}", "end": f"{end:.3f}"})
+        data = self._get(
+            f"/api/v1/label/{label}/values", {"match[]": match, "start": f"{start:.3f}", "end": f"{end:.3f}"}
+        )
         return [str(v) for v in data]

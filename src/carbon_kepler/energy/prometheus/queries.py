@@ -70,7 +70,9 @@ def pod_energy_old(zones: tuple[str, ...], method: Method, resolution_s: int) ->
     names = "|".join(kepler.old_container_joules(z) for z in zones)
     sel = f'{{__name__=~"{names}", mode="dynamic"}}'
     labelled = f'label_replace({sel}, "zone", "$1", "__name__", "kepler_container_(.+)_joules_total")'
-    return f"sum by (instance, container_namespace, pod_name, zone) ({_hourly(labelled, method, resolution_s)})"
+    return (
+        f"sum by (instance, container_namespace, pod_name, zone) ({_hourly(labelled, method, resolution_s)})"
+    )
 
 
 def node_energy_old(zones: tuple[str, ...], method: Method, resolution_s: int) -> str:
@@ -115,6 +117,6 @@ def owner_parents(range_s: int) -> str:
 
 def cpu_requests(range_s: int) -> str:
     return (
-        'sum by (namespace, pod, uid) (max by (namespace, pod, uid, container) '
+        "sum by (namespace, pod, uid) (max by (namespace, pod, uid, container) "
         f'(max_over_time(kube_pod_container_resource_requests{{resource="cpu"}}[{range_s}s])))'
     )

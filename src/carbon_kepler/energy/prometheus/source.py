@@ -25,7 +25,9 @@ def _chunks(period: Period) -> Iterator[tuple[int, int]]:
 
 
 class PrometheusSource:
-    def __init__(self, client: PrometheusClient, *, method: q.Method = q.Method.HELD, resolution_s: int = 30) -> None:
+    def __init__(
+        self, client: PrometheusClient, *, method: q.Method = q.Method.HELD, resolution_s: int = 30
+    ) -> None:
         if HOUR % resolution_s:
             raise ValueError("resolution must divide an hour")
         self.client = client
@@ -78,20 +80,36 @@ class PrometheusSource:
 
     def _fetch_new(self, data: EnergyData, period: Period, zones: tuple[str, ...], rng: int, at: int) -> None:
         zw = self.client.query(q.node_zones_and_watts(rng), at)
-        notice = kepler.fake_meter_notice((r["metric"].get("zone", "") for r in zw), (float(r["value"][1]) for r in zw))
+        notice = kepler.fake_meter_notice(
+            (r["metric"].get("zone", "") for r in zw), (float(r["value"][1]) for r in zw)
+        )
         if notice:
             data.warnings.append(notice)
         for m, hour, j in self._hourly(q.pod_energy_new(zones, self.method, self.resolution_s), period):
-            data.pod_hours.append(PodHour(hour, m.get("node_name", ""), m.get("pod_namespace", ""), m.get("pod_name", ""), m.get("pod_id", ""), m.get("zone", ""), j))
+            data.pod_hours.append(
+                PodHour(
+                    hour,
+                    m.get("node_name", ""),
+                    m.get("pod_namespace", ""),
+                    m.get("pod_name", ""),
+                    m.get("pod_id", ""),
+                    m.get("zone", ""),
+                    j,
+                )
+            )
         acc: dict[tuple[int, str, str], dict[str, float]] = {}
         for m, hour, j in self._hourly(q.node_energy_new(zones, self.method, self.resolution_s), period):
-            acc.setdefault((hour, m.get("node_name", ""), m.get("zone", "")), {})[m.get("kind") or "total"] = j
+            acc.setdefault((hour, m.get("node_name", ""), m.get("zone", "")), {})[
+                m.get("kind") or "total"
+            ] = j
         data.node_hours.extend(_node_rows(acc))
 
     def _fetch_old(self, data: EnergyData, period: Period, zones: tuple[str, ...]) -> None:
         for m, hour, j in self._hourly(q.pod_energy_old(zones, self.method, self.resolution_s), period):
             ns, pod = m.get("container_namespace", ""), m.get("pod_name", "")
-            data.pod_hours.append(PodHour(hour, m.get("instance", ""), ns, pod, f"{ns}/{pod}", m.get("zone", ""), j))
+            data.pod_hours.append(
+                PodHour(hour, m.get("instance", ""), ns, pod, f"{ns}/{pod}", m.get("zone", ""), j)
+            )
         acc: dict[tuple[int, str, str], dict[str, float]] = {}
         for m, hour, j in self._hourly(q.node_energy_old(zones, self.method, self.resolution_s), period):
             kind = "active" if m.get("mode") == "dynamic" else "idle"
@@ -99,7 +117,10 @@ class PrometheusSource:
         data.node_hours.extend(_node_rows(acc))
 
     def _coverage(self, data: EnergyData, period: Period, gen: Generation) -> None:
-        counts = [(m.get("node_name") or m.get("instance", ""), hour, c) for m, hour, c in self._hourly(q.node_coverage(gen is Generation.NEW), period)]
+        counts = [
+            (m.get("node_name") or m.get("instance", ""), hour, c)
+            for m, hour, c in self._hourly(q.node_coverage(gen is Generation.NEW), period)
+        ]
         if not counts:
             return
         expected = sorted(c for _, _, c in counts)[len(counts) // 2]  # the usual samples per hour
@@ -116,7 +137,9 @@ class PrometheusSource:
             m = r["metric"]
             owner = owner_from_kube(m.get("owner_kind", ""), m.get("owner_name", ""), parents)
             owners[m.get("uid", "")] = owner
-            owners[f"{m.get('namespace')}/{m.get('pod')}"] = owner  # old generation keys pods by namespace/name
+            owners[f"{m.get('namespace')}/{m.get('pod')}"] = (
+                owner  # old generation keys pods by namespace/name
+            )
         data.owners = owners
         reqs = self.client.query(q.cpu_requests(rng), at)
         data.cpu_requests = {r["metric"].get("uid", ""): float(r["value"][1]) for r in reqs} if reqs else None
@@ -129,4 +152,3 @@ def _node_rows(acc: dict[tuple[int, str, str], dict[str, float]]) -> list[NodeHo
         total = kinds.get("total", active + idle)
         rows.append(NodeHour(hour, node, zone, total, active, idle))
     return rows
-

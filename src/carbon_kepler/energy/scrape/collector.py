@@ -59,11 +59,18 @@ class Collector:
                 "INSERT OR REPLACE INTO series_state(endpoint, key, ts, value) VALUES (?, ?, ?, ?)",
                 [(endpoint, k, t, v) for k, v in new_states.items()],
             )
-            db.execute("DELETE FROM series_state WHERE endpoint = ? AND ts < ?", (endpoint, t - STALE_STATE_S))
+            db.execute(
+                "DELETE FROM series_state WHERE endpoint = ? AND ts < ?", (endpoint, t - STALE_STATE_S)
+            )
         return IngestStats(endpoint, len(parsed.pods), sum(pod_acc.values()), reset, last_ts is None)
 
     def _integrate(
-        self, parsed: ParsedScrape, states: dict[str, tuple[float, float]], last_ts: float | None, t: float, reset: bool
+        self,
+        parsed: ParsedScrape,
+        states: dict[str, tuple[float, float]],
+        last_ts: float | None,
+        t: float,
+        reset: bool,
     ) -> tuple[dict[tuple[int, str, str], float], dict[tuple[int, str, str, str], float], dict[str, float]]:
         pod_acc: dict[tuple[int, str, str], float] = defaultdict(float)
         node_acc: dict[tuple[int, str, str, str], float] = defaultdict(float)
@@ -121,9 +128,13 @@ class Collector:
 
     def _meta(self, db, parsed: ParsedScrape) -> None:  # type: ignore[no-untyped-def]
         if parsed.version:
-            db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('kepler_version', ?)", (parsed.version,))
+            db.execute(
+                "INSERT OR REPLACE INTO meta(key, value) VALUES ('kepler_version', ?)", (parsed.version,)
+            )
         if parsed.generation:
-            db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('generation', ?)", (parsed.generation.value,))
+            db.execute(
+                "INSERT OR REPLACE INTO meta(key, value) VALUES ('generation', ?)", (parsed.generation.value,)
+            )
         notice = kepler.fake_meter_notice(parsed.zones, parsed.node_watts)
         if notice:
             db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('fake_meter', ?)", (notice.message,))
@@ -154,7 +165,9 @@ def fetch(client: httpx.Client, url: str) -> tuple[str, bool]:
     except httpx.HTTPError as exc:
         raise translate_http_error(exc, url, setting="--kepler-url") from exc
     if resp.status_code != 200:
-        raise SourceError(f"Kepler endpoint {url} answered HTTP {resp.status_code}", hint="check --kepler-url and --token")
+        raise SourceError(
+            f"Kepler endpoint {url} answered HTTP {resp.status_code}", hint="check --kepler-url and --token"
+        )
     return resp.text, resp.headers.get("content-type", "").startswith(OPENMETRICS)
 
 

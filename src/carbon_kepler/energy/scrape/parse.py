@@ -7,7 +7,7 @@ exclude `state`, so a pod's `running` and `terminated` series are one counter (d
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from prometheus_client.openmetrics.parser import text_string_to_metric_families as parse_openmetrics
 from prometheus_client.parser import text_string_to_metric_families as parse_text
@@ -52,23 +52,38 @@ _NODE_KIND_NEW = {
 }
 
 
-def _families(text: str, openmetrics: bool):  # type: ignore[no-untyped-def]
+def _families(text: str, openmetrics: bool) -> list[Any]:
     try:
-        return list(parse_openmetrics(text) if openmetrics else parse_text(text))
+        if openmetrics:
+            return list(parse_openmetrics(text))  # type: ignore[no-untyped-call]
+        return list(parse_text(text))
     except ValueError as exc:
-        raise SourceError(f"cannot parse the Kepler exposition: {exc}", hint="check that --kepler-url points at Kepler's /metrics") from exc
+        raise SourceError(
+            f"cannot parse the Kepler exposition: {exc}",
+            hint="check that --kepler-url points at Kepler's /metrics",
+        ) from exc
 
 
 def _new_pod(labels: dict[str, str], value: float) -> PodCounter:
     uid, zone, node = labels.get("pod_id", ""), labels.get("zone", ""), labels.get("node_name", "")
-    return PodCounter(f"p|{node}|{uid}|{zone}", uid, labels.get("pod_namespace", ""), labels.get("pod_name", ""), node, zone, value)
+    return PodCounter(
+        f"p|{node}|{uid}|{zone}",
+        uid,
+        labels.get("pod_namespace", ""),
+        labels.get("pod_name", ""),
+        node,
+        zone,
+        value,
+    )
 
 
 def _old_container(labels: dict[str, str], zone: str, value: float, default_node: str) -> PodCounter:
     ns, pod = labels.get("container_namespace", ""), labels.get("pod_name", "")
     node = labels.get("instance") or default_node
     # Old generation has no pod UID: namespace/name identifies the pod; containers are separate counters.
-    return PodCounter(f"c|{node}|{labels.get('container_id', '')}|{zone}", f"{ns}/{pod}", ns, pod, node, zone, value)
+    return PodCounter(
+        f"c|{node}|{labels.get('container_id', '')}|{zone}", f"{ns}/{pod}", ns, pod, node, zone, value
+    )
 
 
 def parse_exposition(text: str, *, openmetrics: bool = False, default_node: str = "") -> ParsedScrape:
