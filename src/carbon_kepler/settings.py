@@ -55,7 +55,7 @@ class Settings(BaseSettings):
         description="Idle/system energy allocation: none | proportional | by-cpu-request.",
     )
     prometheus_method: Method = Field(
-        Method.HELD, description="Hour-bucket method for counters (see BENCHMARKS.md)."
+        Method.INTERPOLATED, description="Hour-bucket method for counters (see BENCHMARKS.md)."
     )
     prometheus_resolution_s: int = Field(30, description="Subquery resolution in seconds; must divide 3600.")
     timezone: str = Field("Asia/Seoul", description="Time zone of hour buckets and labels.")

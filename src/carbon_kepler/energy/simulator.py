@@ -62,6 +62,7 @@ from __future__ import annotations
 import itertools
 import math
 import operator
+import random
 from array import array
 from bisect import bisect_left
 from collections import defaultdict
@@ -199,8 +200,9 @@ class _SumCurve:
         if b > a:
             part = pw.watts[a:b] if scale == 1.0 else [w * scale for w in pw.watts[a:b]]
             self.full[first + a : first + b] = map(operator.add, self.full[first + a : first + b], part)
-        for j in {0, k - 1} - set(range(a, b)):
-            self.partial[first + j].append((pw, scale))
+        for j in sorted({0, k - 1}):
+            if not a <= j < b:
+                self.partial[first + j].append((pw, scale))
 
     def finalize(self) -> None:
         energies = [w * 60.0 for w in self.full]
@@ -267,12 +269,23 @@ _NEW_HELP = {
     "go_info": ("gauge", "Information about the Go environment."),
     "go_threads": ("gauge", "Number of OS threads created."),
     "kepler_build_info": ("gauge", "A metric with a constant '1' value labeled with version information"),
-    "kepler_container_cpu_joules_total": ("counter", "Energy consumption of cpu at container level in joules"),
+    "kepler_container_cpu_joules_total": (
+        "counter",
+        "Energy consumption of cpu at container level in joules",
+    ),
     "kepler_container_cpu_watts": ("gauge", "Power consumption of cpu at container level in watts"),
     "kepler_node_cpu_active_joules_total": (
-        "counter", "Energy consumption of cpu in active state at node level in joules"),
-    "kepler_node_cpu_active_watts": ("gauge", "Power consumption of cpu in active state at node level in watts"),
-    "kepler_node_cpu_idle_joules_total": ("counter", "Energy consumption of cpu in idle state at node level in joules"),
+        "counter",
+        "Energy consumption of cpu in active state at node level in joules",
+    ),
+    "kepler_node_cpu_active_watts": (
+        "gauge",
+        "Power consumption of cpu in active state at node level in watts",
+    ),
+    "kepler_node_cpu_idle_joules_total": (
+        "counter",
+        "Energy consumption of cpu in idle state at node level in joules",
+    ),
     "kepler_node_cpu_idle_watts": ("gauge", "Power consumption of cpu in idle state at node level in watts"),
     "kepler_node_cpu_info": ("gauge", "CPU information from procfs"),
     "kepler_node_cpu_joules_total": ("counter", "Energy consumption of cpu at node level in joules"),
@@ -281,35 +294,68 @@ _NEW_HELP = {
     "kepler_pod_cpu_joules_total": ("counter", "Energy consumption of cpu at pod level in joules"),
     "kepler_pod_cpu_watts": ("gauge", "Power consumption of cpu at pod level in watts"),
     "promhttp_metric_handler_errors_total": (
-        "counter", "Total number of internal errors encountered by the promhttp metric handler."),
-}  # fmt: skip
-_RAPL_PKG, _RAPL_DRAM = "Aggregated RAPL value in package (socket) in joules", "Aggregated RAPL value in dram in joules"
+        "counter",
+        "Total number of internal errors encountered by the promhttp metric handler.",
+    ),
+}
+_RAPL_PKG, _RAPL_DRAM = (
+    "Aggregated RAPL value in package (socket) in joules",
+    "Aggregated RAPL value in dram in joules",
+)
 _OLD_HELP = {
     "go_goroutines": _NEW_HELP["go_goroutines"],
     "go_info": _NEW_HELP["go_info"],
     "kepler_container_dram_joules_total": ("counter", _RAPL_DRAM),
-    "kepler_container_joules_total": ("counter", "Aggregated RAPL Package + Uncore + DRAM + GPU + other host "
-                                      "components (platform - package - dram) in joules"),
+    "kepler_container_joules_total": (
+        "counter",
+        "Aggregated RAPL Package + Uncore + DRAM + GPU + other host "
+        "components (platform - package - dram) in joules",
+    ),
     "kepler_container_package_joules_total": ("counter", _RAPL_PKG),
-    "kepler_exporter_build_info": ("gauge", "A metric with a constant '1' value labeled by version, revision, "
-                                   "branch, goversion from which kepler_exporter was built, and the goos and "
-                                   "goarch for the build."),
+    "kepler_exporter_build_info": (
+        "gauge",
+        "A metric with a constant '1' value labeled by version, revision, "
+        "branch, goversion from which kepler_exporter was built, and the goos and "
+        "goarch for the build.",
+    ),
     "kepler_node_dram_joules_total": ("counter", _RAPL_DRAM),
     "kepler_node_info": ("gauge", "Labeled node information"),
     "kepler_node_package_joules_total": ("counter", _RAPL_PKG),
-}  # fmt: skip
+}
 DEFAULT_OPENMETRICS_NEW = frozenset(
-    {"kepler_build_info", "kepler_pod_cpu_joules_total", "kepler_node_cpu_joules_total",
-     "kepler_node_cpu_active_joules_total", "kepler_node_cpu_idle_joules_total"}
-)  # fmt: skip
+    {
+        "kepler_build_info",
+        "kepler_pod_cpu_joules_total",
+        "kepler_node_cpu_joules_total",
+        "kepler_node_cpu_active_joules_total",
+        "kepler_node_cpu_idle_joules_total",
+    }
+)
 DEFAULT_OPENMETRICS_OLD = frozenset(
-    {"kepler_exporter_build_info", "kepler_node_package_joules_total", "kepler_node_dram_joules_total",
-     "kepler_container_package_joules_total", "kepler_container_dram_joules_total"}
-)  # fmt: skip
-_BUILD_NEW: Labels = (("arch", "amd64"), ("branch", "HEAD"), ("goversion", "go1.23.12"), ("revision", "99d8431"),
-                      ("version", "v0.11.2"))  # fmt: skip
-_BUILD_OLD: Labels = (("branch", "HEAD"), ("goarch", "amd64"), ("goos", "linux"), ("goversion", "go1.22.5"),
-                      ("revision", "c0d6d4e"), ("tags", "linux"), ("version", "v0.9.0"))  # fmt: skip
+    {
+        "kepler_exporter_build_info",
+        "kepler_node_package_joules_total",
+        "kepler_node_dram_joules_total",
+        "kepler_container_package_joules_total",
+        "kepler_container_dram_joules_total",
+    }
+)
+_BUILD_NEW: Labels = (
+    ("arch", "amd64"),
+    ("branch", "HEAD"),
+    ("goversion", "go1.23.12"),
+    ("revision", "99d8431"),
+    ("version", "v0.11.2"),
+)
+_BUILD_OLD: Labels = (
+    ("branch", "HEAD"),
+    ("goarch", "amd64"),
+    ("goos", "linux"),
+    ("goversion", "go1.22.5"),
+    ("revision", "c0d6d4e"),
+    ("tags", "linux"),
+    ("version", "v0.9.0"),
+)
 _CPU = {
     True: ("Intel(R) Xeon(R) Platinum 8375C CPU @ 2.90GHz", "GenuineIntel", "Ice Lake"),
     False: ("AMD EPYC 7R13 Processor", "AuthenticAMD", "Zen 3"),
@@ -334,19 +380,22 @@ def go_float(v: float) -> str:
     if v == 0:
         return "0"
     sign, digit_tuple, exponent = Decimal(repr(float(v))).as_tuple()
-    digits = "".join(map(str, digit_tuple)).rstrip("0")
     assert isinstance(exponent, int)
-    dp = len("".join(map(str, digit_tuple))) + exponent  # decimal point position after digits[:dp]
-    neg = "-" if sign else ""
+    all_digits = "".join(map(str, digit_tuple)).lstrip("0")
+    dp = len(all_digits) + exponent  # the decimal point sits after digits[:dp]
+    return ("-" if sign else "") + _go_digits(all_digits.rstrip("0"), dp)
+
+
+def _go_digits(digits: str, dp: int) -> str:
     e10 = dp - 1
-    if e10 < -4 or e10 >= 21 or (e10 >= 6):
+    if e10 < -4 or e10 >= 6:  # Go's shortest 'g' switches to %e at exponent < -4 or >= 6
         mant = digits[0] + ("." + digits[1:] if len(digits) > 1 else "")
-        return f"{neg}{mant}e{'+' if e10 >= 0 else '-'}{abs(e10):02d}"
+        return f"{mant}e{'+' if e10 >= 0 else '-'}{abs(e10):02d}"
     if dp <= 0:
-        return f"{neg}0.{'0' * -dp}{digits}"
+        return f"0.{'0' * -dp}{digits}"
     if dp >= len(digits):
-        return f"{neg}{digits}{'0' * (dp - len(digits))}"
-    return f"{neg}{digits[:dp]}.{digits[dp:]}"
+        return digits + "0" * (dp - len(digits))
+    return f"{digits[:dp]}.{digits[dp:]}"
 
 
 # --- value factories (closures evaluated per scrape) --------------------------------------------
@@ -450,14 +499,18 @@ class Simulation:
         return (r.node, at, r.downtime_s) if self.t0 < at < self.end else None
 
     def _build_node(self, index: int, name: str) -> _Node:
-        rng = CatalogueBuilder(self.config.seed, Domain(self.t0, self.start, self.end, (), 0)).rng("node", name)
+        rng = random.Random(f"{self.config.seed}|node|{name}")
         has_dram = (index + 1) % 3 != 0 and not self.config.fake_meter
         zones = ("package", "dram") if has_dram else ("package",)
         scale = FAKE_SCALE if self.config.fake_meter else 1.0
         n = (self.end - self.t0) // 60
         idle_base = {"package": rng.uniform(55.0, 80.0), "dram": rng.uniform(6.0, 10.0)}
-        idle = {z: _Piecewise(self.t0, self.end, [scale * idle_base[z] * (0.99 + 0.02 * rng.random())
-                                                  for _ in range(n)]) for z in zones}  # fmt: skip
+        idle = {
+            z: _Piecewise(
+                self.t0, self.end, [scale * idle_base[z] * (0.99 + 0.02 * rng.random()) for _ in range(n)]
+            )
+            for z in zones
+        }
         system = {z: _Piecewise(self.t0, self.end, self._system_watts(rng, z, n, scale)) for z in zones}
         k0 = self.t0 + 7 + 11 * index
         up, measured = [(k0, NEVER)], [(k0, NEVER)]
@@ -471,8 +524,7 @@ class Simulation:
         return node
 
     @staticmethod
-    def _system_watts(rng: object, zone: str, n: int, scale: float) -> list[float]:
-        assert hasattr(rng, "random")
+    def _system_watts(rng: random.Random, zone: str, n: int, scale: float) -> list[float]:
         if zone == "dram":
             return [0.3 * scale] * n
         v, out = 3.5, []
@@ -518,8 +570,10 @@ class Simulation:
     def energy(self, uid: str, zone: str, a: int, b: int) -> float:
         """True energy (J) of a pod in [a, b), whether or not Kepler was up."""
         i = self._by_uid[uid]
-        pw = self._power[i]
-        return self._zscale(self.pods[i], self._internal_zone(zone)) * (pw.energy(b) - pw.energy(a))
+        pod, pw, z = self.pods[i], self._power[i], self._internal_zone(zone)
+        if z not in self._nodes[pod.node].zones:
+            raise InputError(f"pod {pod.namespace}/{pod.name} on {pod.node} has no zone {zone!r}")
+        return self._zscale(pod, z) * (pw.energy(b) - pw.energy(a))
 
     def scrape_times(self, node: str, interval_s: int = 15) -> list[int]:
         """Prometheus-like scrape instants in [start, end) with a per-node phase offset."""
@@ -565,8 +619,13 @@ class Simulation:
             yield self._static("promhttp_metric_handler_errors_total", (("cause", cause),), _const(0.0))
         model, vendor, _ = _CPU[len(st.zones) == 2 or self.config.fake_meter]
         for cpu in range(4):
-            labels = (("core_id", str(cpu // 2)), ("model_name", model), ("physical_id", "0"),
-                      ("processor", str(cpu)), ("vendor_id", vendor))  # fmt: skip
+            labels = (
+                ("core_id", str(cpu // 2)),
+                ("model_name", model),
+                ("physical_id", "0"),
+                ("processor", str(cpu)),
+                ("vendor_id", vendor),
+            )
             yield self._static("kepler_node_cpu_info", labels, _const(1.0))
         yield from self._new_node_series(st)
         for i in st.pods:
@@ -600,15 +659,30 @@ class Simulation:
         for z in st.zones:
             zl, zs = self._zone_label(z), self._zscale(pod, z)
             for state, a, b in self._windows(pod):
-                base = (("node_name", st.name), ("pod_id", pod.uid), ("pod_name", pod.name),
-                        ("pod_namespace", pod.namespace), ("state", state), ("zone", zl))  # fmt: skip
+                base = (
+                    ("node_name", st.name),
+                    ("pod_id", pod.uid),
+                    ("pod_name", pod.name),
+                    ("pod_namespace", pod.namespace),
+                    ("state", state),
+                    ("zone", zl),
+                )
                 yield _Series("kepler_pod_cpu_joules_total", base, a, b, _counter(pw, zs, pod.end_s))
                 yield _Series("kepler_pod_cpu_watts", base, a, b, _watts(pw, zs, pod.end_s, tick))
                 for c in pod.containers:
-                    labels = (("container_id", c.container_id), ("container_name", c.name), ("node_name", st.name),
-                              ("pod_id", pod.uid), ("runtime", "containerd"), ("state", state), ("zone", zl))  # fmt: skip
+                    labels = (
+                        ("container_id", c.container_id),
+                        ("container_name", c.name),
+                        ("node_name", st.name),
+                        ("pod_id", pod.uid),
+                        ("runtime", "containerd"),
+                        ("state", state),
+                        ("zone", zl),
+                    )
                     s = zs * c.share
-                    yield _Series("kepler_container_cpu_joules_total", labels, a, b, _counter(pw, s, pod.end_s))
+                    yield _Series(
+                        "kepler_container_cpu_joules_total", labels, a, b, _counter(pw, s, pod.end_s)
+                    )
                     yield _Series("kepler_container_cpu_watts", labels, a, b, _watts(pw, s, pod.end_s, tick))
 
     def _old_series(self, st: _Node) -> Iterator[_Series]:
@@ -629,13 +703,20 @@ class Simulation:
         a, b = pod.start_s, NEVER if pod.end_s is None else pod.end_s + self.config.terminated_grace_s
         for c in pod.containers:
             for mode in ("dynamic", "idle"):
-                labels = (("container_id", c.container_id), ("container_name", c.name),
-                          ("container_namespace", pod.namespace), ("mode", mode), ("pod_name", pod.name))  # fmt: skip
+                labels = (
+                    ("container_id", c.container_id),
+                    ("container_name", c.name),
+                    ("container_namespace", pod.namespace),
+                    ("mode", mode),
+                    ("pod_name", pod.name),
+                )
                 total = 0.0
                 for z in st.zones:
                     s = c.share * self._zscale(pod, z) * (st.idle_share[z] if mode == "idle" else 1.0)
                     total += s
-                    yield _Series(f"kepler_container_{z}_joules_total", labels, a, b, _counter(pw, s, pod.end_s))
+                    yield _Series(
+                        f"kepler_container_{z}_joules_total", labels, a, b, _counter(pw, s, pod.end_s)
+                    )
                 yield _Series("kepler_container_joules_total", labels, a, b, _counter(pw, total, pod.end_s))
 
     # -- exposition -----------------------------------------------------------------------------
@@ -653,7 +734,11 @@ class Simulation:
             return None
         series, lines = self._series(node), []
         for name, (typ, help_text) in sorted(self._help().items()):
-            rows = [(s, v) for s in series.get(name, ()) if s.t_from <= t < s.t_to and (v := s.value(t, clk)) is not None]
+            rows = [
+                (s, v)
+                for s in series.get(name, ())
+                if s.t_from <= t < s.t_to and (v := s.value(t, clk)) is not None
+            ]
             if not rows:
                 continue
             lines += [f"# HELP {name} {help_text}", f"# TYPE {name} {typ}"]
@@ -668,13 +753,16 @@ class Simulation:
         interval_s: int = 30,
         metrics: Iterable[str] | None = None,
         extra_kube_state: bool = True,
-        kube_state_interval_s: int = 30,
+        kube_state_interval_s: int | None = None,
     ) -> OpenMetricsStats:
         """Write an OpenMetrics file for `promtool tsdb create-blocks-from openmetrics` (timestamps in s).
 
         `metrics` is the exact set of Kepler sample names to write (default: DEFAULT_OPENMETRICS_NEW or
         _OLD for the generation). Every Kepler series gets the target labels job="kepler",
         instance=<node> as a scrape would add them (an exported `instance` becomes `exported_instance`).
+        kube-state-metrics series are sampled every `kube_state_interval_s` (default max(30, interval_s)).
+        Sizes grow fast: the default 7-day cluster at 30 s is ~3 M samples / ~760 MB, mostly
+        kube-state-metrics; use a coarser interval or `extra_kube_state=False` for big simulations.
         """
         names = self._resolve_metrics(metrics)
         stats = [0, 0]
@@ -685,10 +773,10 @@ class Simulation:
                 for node in self.nodes:
                     times, clks = clocks[node]
                     for s in self._series(node).get(name, ()):
-                        stats[1] += self._write_series(f, s, node, times, clks)
-                        stats[0] += 1
+                        n = self._write_series(f, s, node, times, clks)
+                        stats[0], stats[1] = stats[0] + (n > 0), stats[1] + n
             if extra_kube_state:
-                ksm = _KubeState(self, kube_state_interval_s)
+                ksm = _KubeState(self, kube_state_interval_s or max(30, interval_s))
                 for name, typ in ksm.families():
                     _write_type(f, name, typ)
                     for series, samples in ksm.write(f, name):
@@ -716,23 +804,26 @@ class Simulation:
         target = (("instance", node), ("job", "kepler"))
         labels = [("exported_instance" if k == "instance" else k, v) for k, v in s.labels]
         prefix = f"{s.name}{_label_text([*labels, *target])} "
-        lines = []
-        for j in range(bisect_left(times, s.t_from), bisect_left(times, s.t_to)):
-            c = clks[j]
-            if c is not None and (v := s.value(times[j], c)) is not None:
-                lines.append(f"{prefix}{float(v)!r} {times[j]}\n")
+        i0, i1, value = bisect_left(times, s.t_from), bisect_left(times, s.t_to), s.value
+        lines = [
+            f"{prefix}{float(v)!r} {t}\n"
+            for t, c in zip(times[i0:i1], clks[i0:i1], strict=True)
+            if c is not None and (v := value(t, c)) is not None
+        ]
         f.write("".join(lines))
         return len(lines)
 
     # -- ground truth ---------------------------------------------------------------------------
 
-    def _pieces(self, intervals: Iterable[tuple[int, int]], lo: int, hi: int) -> Iterator[tuple[int, int, int]]:
+    def _pieces(
+        self, intervals: Iterable[tuple[int, int]], lo: int, hi: int
+    ) -> Iterator[tuple[int, int, int]]:
         """(hour, a, b) for each hour-split piece of intervals ∩ [lo, hi) ∩ [start, end)."""
         lo, hi = max(lo, self.start), min(hi, self.end)
         for a0, b0 in intervals:
             a, b = max(a0, lo), min(b0, hi)
             while a < b:
-                h = a - (a - self.start) % HOUR
+                h = a - a % HOUR
                 yield h, a, min(b, h + HOUR)
                 a = min(b, h + HOUR)
 
@@ -748,12 +839,14 @@ class Simulation:
                     out[(k, zl, h)] += s * (pw.energy(b) - pw.energy(a))
         return dict(out)
 
-    def _node_truth(self, curves: Callable[[_Node, str], Sequence[_Energy]]) -> dict[tuple[str, str, int], list[float]]:
+    def _node_truth(
+        self, curves: Callable[[_Node, str], Sequence[_Energy]]
+    ) -> dict[tuple[str, str, int], list[float]]:
         out: dict[tuple[str, str, int], list[float]] = {}
         for st in self._nodes.values():
             for z in st.zones:
                 es = curves(st, z)
-                for h in range(self.start, self.end, HOUR):
+                for h in range(self.start - self.start % HOUR, self.end, HOUR):
                     out[(st.name, self._zone_label(z), h)] = [0.0] * len(es)
                 for h, a, b in self._pieces(st.measured, self.t0, self.end):
                     acc = out[(st.name, self._zone_label(z), h)]
@@ -778,7 +871,9 @@ class Simulation:
             for z in st.zones:
                 curves = (st.active[z], st.idle[z])
                 out[(st.name, self._zone_label(z))] = sum(
-                    e.energy(b) - e.energy(a) for _, a, b in self._pieces(gaps, self.t0, self.end) for e in curves
+                    e.energy(b) - e.energy(a)
+                    for _, a, b in self._pieces(gaps, self.t0, self.end)
+                    for e in curves
                 )
         return out
 
@@ -797,8 +892,12 @@ class _KubeState:
 
     @staticmethod
     def families() -> list[tuple[str, str]]:
-        return [("kube_job_owner", "gauge"), ("kube_pod_container_resource_requests", "gauge"),
-                ("kube_pod_owner", "gauge"), ("kube_replicaset_owner", "gauge")]  # fmt: skip
+        return [
+            ("kube_job_owner", "gauge"),
+            ("kube_pod_container_resource_requests", "gauge"),
+            ("kube_pod_owner", "gauge"),
+            ("kube_replicaset_owner", "gauge"),
+        ]
 
     def write(self, f: IO[str], name: str) -> Iterator[tuple[int, int]]:
         for labels, a, b, v in self._rows(name):
@@ -813,15 +912,28 @@ class _KubeState:
         pods = self.sim.pods
         if name == "kube_pod_owner":
             for p in pods:
-                labels = (("namespace", p.namespace), ("pod", p.name), ("uid", p.uid), ("owner_kind", p.controller_kind),
-                          ("owner_name", p.controller_name), ("owner_is_controller", "true"))  # fmt: skip
+                labels: Labels = (
+                    ("namespace", p.namespace),
+                    ("pod", p.name),
+                    ("uid", p.uid),
+                    ("owner_kind", p.controller_kind),
+                    ("owner_name", p.controller_name),
+                    ("owner_is_controller", "true"),
+                )
                 yield labels, p.start_s, _end(p), 1.0
         elif name == "kube_pod_container_resource_requests":
             for p in pods:
                 for c in p.containers:
-                    labels = (("namespace", p.namespace), ("pod", p.name), ("uid", p.uid), ("container", c.name),
-                              ("node", p.node), ("resource", "cpu"), ("unit", "core"))  # fmt: skip
-                    yield labels, p.start_s, _end(p), c.cpu_request
+                    req_labels: Labels = (
+                        ("namespace", p.namespace),
+                        ("pod", p.name),
+                        ("uid", p.uid),
+                        ("container", c.name),
+                        ("node", p.node),
+                        ("resource", "cpu"),
+                        ("unit", "core"),
+                    )
+                    yield req_labels, p.start_s, _end(p), c.cpu_request
         else:
             yield from self._owner_rows(name)
 
@@ -829,15 +941,22 @@ class _KubeState:
         spans: dict[Labels, tuple[int, int]] = {}
         for p in self.sim.pods:
             if name == "kube_replicaset_owner" and p.controller_kind == "ReplicaSet":
-                labels: Labels = (("namespace", p.namespace), ("replicaset", p.controller_name),
-                                  ("owner_kind", "Deployment"), ("owner_name", p.owner_name),
-                                  ("owner_is_controller", "true"))  # fmt: skip
+                labels: Labels = (
+                    ("namespace", p.namespace),
+                    ("replicaset", p.controller_name),
+                    ("owner_kind", "Deployment"),
+                    ("owner_name", p.owner_name),
+                    ("owner_is_controller", "true"),
+                )
             elif name == "kube_job_owner" and p.controller_kind == "Job":
                 cron = p.owner_kind == "CronJob"
-                labels = (("namespace", p.namespace), ("job_name", p.controller_name),
-                          ("owner_kind", "CronJob" if cron else "<none>"),
-                          ("owner_name", p.owner_name if cron else "<none>"),
-                          ("owner_is_controller", "true" if cron else "<none>"))  # fmt: skip
+                labels = (
+                    ("namespace", p.namespace),
+                    ("job_name", p.controller_name),
+                    ("owner_kind", "CronJob" if cron else "<none>"),
+                    ("owner_name", p.owner_name if cron else "<none>"),
+                    ("owner_is_controller", "true" if cron else "<none>"),
+                )
             else:
                 continue
             a, b = spans.get(labels, (p.start_s, _end(p)))

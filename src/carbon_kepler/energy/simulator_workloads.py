@@ -8,6 +8,7 @@ pod's power does not change when another workload is added to the catalogue.
 
 from __future__ import annotations
 
+import itertools
 import random
 import uuid
 from collections.abc import Callable, Iterator
@@ -83,9 +84,23 @@ class BuiltPod(NamedTuple):
 
 # Relative load over the KST day (hour → factor): quiet night, peaks 10–12 and 19–21.
 _DIURNAL_ANCHORS = (
-    (0, 0.25), (2, 0.12), (5, 0.10), (7, 0.30), (9, 0.75), (10, 1.0), (12, 0.95), (13, 0.75),
-    (15, 0.80), (17, 0.75), (18, 0.85), (19, 1.0), (21, 0.95), (22, 0.60), (23, 0.40), (24, 0.25),
-)  # fmt: skip
+    (0, 0.25),
+    (2, 0.12),
+    (5, 0.10),
+    (7, 0.30),
+    (9, 0.75),
+    (10, 1.0),
+    (12, 0.95),
+    (13, 0.75),
+    (15, 0.80),
+    (17, 0.75),
+    (18, 0.85),
+    (19, 1.0),
+    (21, 0.95),
+    (22, 0.60),
+    (23, 0.40),
+    (24, 0.25),
+)
 _WEEKEND_FACTOR = 0.75
 
 
@@ -97,7 +112,7 @@ def kst_clock(minute: int) -> tuple[float, int]:
 
 def diurnal_shape(minute: int) -> float:
     hour, weekday = kst_clock(minute)
-    for (h0, f0), (h1, f1) in zip(_DIURNAL_ANCHORS, _DIURNAL_ANCHORS[1:], strict=False):
+    for (h0, f0), (h1, f1) in itertools.pairwise(_DIURNAL_ANCHORS):
         if h0 <= hour < h1:
             f = f0 + (f1 - f0) * (hour - h0) / (h1 - h0)
             return f * (_WEEKEND_FACTOR if weekday >= 5 else 1.0)
@@ -117,65 +132,67 @@ class ShapeTable:
         return self.values[minute - self.base]
 
 
-PowerFn = Callable[[random.Random, "ShapeTable", int, int, float, float], list[float]]
+Watts = tuple[float, float]  # (low, high) package W
+PowerFn = Callable[[random.Random, "ShapeTable", range, Watts], list[float]]
 
 
-def _diurnal(rng: random.Random, shape: ShapeTable, m0: int, m1: int, lo: float, hi: float) -> list[float]:
-    span, lag = hi - lo, rng.randrange(0, 20)
-    return [lo + span * shape(m - lag) * (0.94 + 0.12 * rng.random()) for m in range(m0, m1)]
+def _diurnal(rng: random.Random, shape: ShapeTable, minutes: range, watts: Watts) -> list[float]:
+    (lo, hi), lag = watts, rng.randrange(0, 20)
+    return [lo + (hi - lo) * shape(m - lag) * (0.94 + 0.12 * rng.random()) for m in minutes]
 
 
-def _lagged(rng: random.Random, shape: ShapeTable, m0: int, m1: int, lo: float, hi: float) -> list[float]:
+def _lagged(rng: random.Random, shape: ShapeTable, minutes: range, watts: Watts) -> list[float]:
     """Queue consumers: the diurnal load arrives about an hour later."""
-    span = hi - lo
-    return [lo + span * shape(m - 60) * (0.9 + 0.2 * rng.random()) for m in range(m0, m1)]
+    lo, hi = watts
+    return [lo + (hi - lo) * shape(m - 60) * (0.9 + 0.2 * rng.random()) for m in minutes]
 
 
-def _steady(rng: random.Random, shape: ShapeTable, m0: int, m1: int, lo: float, hi: float) -> list[float]:
+def _steady(rng: random.Random, shape: ShapeTable, minutes: range, watts: Watts) -> list[float]:
     """Bounded random walk between lo and hi (databases, caches, system pods)."""
+    lo, hi = watts
     v, step, out = (lo + hi) / 2, 0.08 * (hi - lo), []
-    for _ in range(m0, m1):
+    for _ in minutes:
         v = min(hi, max(lo, v + step * (rng.random() - 0.5)))
         out.append(v)
     return out
 
 
-def _spiky(rng: random.Random, shape: ShapeTable, m0: int, m1: int, lo: float, hi: float) -> list[float]:
+def _spiky(rng: random.Random, shape: ShapeTable, minutes: range, watts: Watts) -> list[float]:
     """Prometheus: steady, with a 3-minute head-block compaction burst (×2.5) every two hours."""
-    base = _steady(rng, shape, m0, m1, lo, hi)
-    return [w * 2.5 if (m % 120) < 3 else w for m, w in zip(range(m0, m1), base, strict=True)]
+    base = _steady(rng, shape, minutes, watts)
+    return [w * 2.5 if (m % 120) < 3 else w for m, w in zip(minutes, base, strict=True)]
 
 
-def _batch(rng: random.Random, shape: ShapeTable, m0: int, m1: int, lo: float, hi: float) -> list[float]:
-    level = rng.uniform(lo, hi)
-    return [level * (0.95 + 0.1 * rng.random()) for _ in range(m0, m1)]
+def _batch(rng: random.Random, shape: ShapeTable, minutes: range, watts: Watts) -> list[float]:
+    level = rng.uniform(*watts)
+    return [level * (0.95 + 0.1 * rng.random()) for _ in minutes]
 
 
-def _training(rng: random.Random, shape: ShapeTable, m0: int, m1: int, lo: float, hi: float) -> list[float]:
-    """GPU-less training: 3-minute ramp, plateau, a 3-minute evaluation dip (55%) every 45 minutes."""
-    level, out = rng.uniform(lo, hi), []
-    for i in range(m1 - m0):
+def _training(rng: random.Random, shape: ShapeTable, minutes: range, watts: Watts) -> list[float]:
+    """CPU training: 3-minute ramp, plateau, a 3-minute evaluation dip (55%) every 45 minutes."""
+    level, out = rng.uniform(*watts), []
+    for i in range(len(minutes)):
         f = min(1.0, 0.3 * (i + 1)) * (0.55 if i % 45 >= 42 else 1.0)
         out.append(level * f * (0.97 + 0.06 * rng.random()))
     return out
 
 
-def _notebook(rng: random.Random, shape: ShapeTable, m0: int, m1: int, lo: float, hi: float) -> list[float]:
+def _notebook(rng: random.Random, shape: ShapeTable, minutes: range, watts: Watts) -> list[float]:
     """Interactive notebook: near idle, bursts of 5–30 minutes at 10–20 W in KST weekday office hours."""
     out, burst, level = [], 0, 0.0
-    for m in range(m0, m1):
+    for m in minutes:
         hour, weekday = kst_clock(m)
         if burst == 0 and weekday < 5 and 9 <= hour < 18 and rng.random() < 0.012:
             burst, level = rng.randrange(5, 31), rng.uniform(10.0, 20.0)
-        out.append(level * (0.9 + 0.2 * rng.random()) if burst else rng.uniform(lo, hi))
+        out.append(level * (0.9 + 0.2 * rng.random()) if burst else rng.uniform(*watts))
         burst = max(0, burst - 1)
     return out
 
 
-def _bursty(rng: random.Random, shape: ShapeTable, m0: int, m1: int, lo: float, hi: float) -> list[float]:
+def _bursty(rng: random.Random, shape: ShapeTable, minutes: range, watts: Watts) -> list[float]:
     """Image resizer: idle at lo, request bursts to hi whose frequency follows the diurnal load."""
-    out, burst = [], 0
-    for m in range(m0, m1):
+    (lo, hi), out, burst = watts, [], 0
+    for m in minutes:
         if burst == 0 and rng.random() < 0.08 * shape(m):
             burst = rng.randrange(1, 6)
         out.append(hi * rng.uniform(0.7, 1.0) if burst else lo * rng.uniform(0.9, 1.1))
@@ -201,52 +218,75 @@ POWER_MODELS: dict[str, PowerFn] = {
 Containers = tuple[tuple[str, float, float], ...]  # (name, power share, cpu request cores)
 
 
-@dataclass(frozen=True)
-class LongRunning:
+class PodSpec(NamedTuple):
+    containers: Containers
+    profile: str
+    watts: Watts
+
+
+class PodMeta(NamedTuple):
+    namespace: str
+    name: str
+    node: str
+    owner: tuple[str, str]  # (kind, name) of the top-level workload
+    controller: tuple[str, str]  # (kind, name) as in kube_pod_owner
+
+
+class LongRunning(NamedTuple):
     namespace: str
     name: str
     kind: str  # Deployment | StatefulSet
     replicas: int
-    containers: Containers
-    profile: str
-    watts: tuple[float, float]
+    spec: PodSpec
 
 
+def _one(container: str, request: float, profile: str, lo: float, hi: float) -> PodSpec:
+    return PodSpec(((container, 1.0, request),), profile, (lo, hi))
+
+
+_WEB = PodSpec((("web", 0.9, 0.5), ("log-shipper", 0.1, 0.1)), "diurnal", (5.0, 25.0))
+_PG = PodSpec((("postgres", 0.92, 2.0), ("postgres-exporter", 0.08, 0.1)), "steady", (8.0, 12.0))
+_PROM = PodSpec((("prometheus", 0.95, 1.0), ("config-reloader", 0.05, 0.05)), "spiky", (4.0, 7.0))
 LONG_RUNNING: tuple[LongRunning, ...] = (
-    LongRunning("production", "web", "Deployment", 3, (("web", 0.9, 0.5), ("log-shipper", 0.1, 0.1)),
-                "diurnal", (5.0, 25.0)),
-    LongRunning("production", "api", "Deployment", 2, (("api", 1.0, 1.0),), "diurnal", (6.0, 18.0)),
-    LongRunning("production", "worker", "Deployment", 2, (("worker", 1.0, 0.5),), "lagged", (3.0, 12.0)),
-    LongRunning("production", "cart", "Deployment", 2, (("cart", 1.0, 0.25),), "diurnal", (3.0, 10.0)),
-    LongRunning("production", "image-resizer", "Deployment", 1, (("resizer", 1.0, 1.0),), "bursty",
-                (1.0, 30.0)),
-    LongRunning("production", "postgres", "StatefulSet", 1,
-                (("postgres", 0.92, 2.0), ("postgres-exporter", 0.08, 0.1)), "steady", (8.0, 12.0)),
-    LongRunning("production", "redis", "StatefulSet", 1, (("redis", 1.0, 0.5),), "steady", (2.0, 4.0)),
-    LongRunning("ingress-nginx", "ingress-nginx-controller", "Deployment", 2, (("controller", 1.0, 0.2),),
-                "diurnal", (2.0, 8.0)),
-    LongRunning("kube-system", "coredns", "Deployment", 2, (("coredns", 1.0, 0.1),), "tiny", (0.5, 1.5)),
-    LongRunning("monitoring", "prometheus-k8s", "StatefulSet", 1,
-                (("prometheus", 0.95, 1.0), ("config-reloader", 0.05, 0.05)), "spiky", (4.0, 7.0)),
-    LongRunning("monitoring", "alertmanager-main", "StatefulSet", 1, (("alertmanager", 1.0, 0.1),), "tiny",
-                (0.3, 0.6)),
-    LongRunning("monitoring", "grafana", "Deployment", 1, (("grafana", 1.0, 0.25),), "diurnal", (0.5, 2.0)),
-    LongRunning("monitoring", "kube-state-metrics", "Deployment", 1, (("kube-state-metrics", 1.0, 0.1),),
-                "tiny", (0.4, 0.8)),
-    LongRunning("ai-team", "inference", "Deployment", 2, (("server", 1.0, 2.0),), "diurnal", (10.0, 30.0)),
-    LongRunning("ai-team", "jupyter-kim", "StatefulSet", 1, (("notebook", 1.0, 1.0),), "notebook",
-                (1.0, 2.0)),
-)  # fmt: skip
-
-# (namespace, name, container, cpu request, watts range): one pod per node
-DAEMONSETS: tuple[tuple[str, str, str, float, tuple[float, float]], ...] = (
-    ("kepler-system", "kepler", "kepler", 0.1, (1.0, 2.0)),
-    ("kube-system", "kube-proxy", "kube-proxy", 0.1, (0.3, 1.0)),
-    ("monitoring", "node-exporter", "node-exporter", 0.1, (0.2, 0.6)),
+    LongRunning("production", "web", "Deployment", 3, _WEB),
+    LongRunning("production", "api", "Deployment", 2, _one("api", 1.0, "diurnal", 6.0, 18.0)),
+    LongRunning("production", "worker", "Deployment", 2, _one("worker", 0.5, "lagged", 3.0, 12.0)),
+    LongRunning("production", "cart", "Deployment", 2, _one("cart", 0.25, "diurnal", 3.0, 10.0)),
+    LongRunning("production", "image-resizer", "Deployment", 1, _one("resizer", 1.0, "bursty", 1.0, 30.0)),
+    LongRunning("production", "postgres", "StatefulSet", 1, _PG),
+    LongRunning("production", "redis", "StatefulSet", 1, _one("redis", 0.5, "steady", 2.0, 4.0)),
+    LongRunning(
+        "ingress-nginx",
+        "ingress-nginx-controller",
+        "Deployment",
+        2,
+        _one("controller", 0.2, "diurnal", 2.0, 8.0),
+    ),
+    LongRunning("kube-system", "coredns", "Deployment", 2, _one("coredns", 0.1, "tiny", 0.5, 1.5)),
+    LongRunning("monitoring", "prometheus-k8s", "StatefulSet", 1, _PROM),
+    LongRunning(
+        "monitoring", "alertmanager-main", "StatefulSet", 1, _one("alertmanager", 0.1, "tiny", 0.3, 0.6)
+    ),
+    LongRunning("monitoring", "grafana", "Deployment", 1, _one("grafana", 0.25, "diurnal", 0.5, 2.0)),
+    LongRunning("monitoring", "kube-state-metrics", "Deployment", 1, _one("ksm", 0.1, "tiny", 0.4, 0.8)),
+    LongRunning("ai-team", "inference", "Deployment", 2, _one("server", 2.0, "diurnal", 10.0, 30.0)),
+    LongRunning("ai-team", "jupyter-kim", "StatefulSet", 1, _one("notebook", 1.0, "notebook", 1.0, 2.0)),
+)
+# one pod per node
+DAEMONSETS: tuple[tuple[str, str, PodSpec], ...] = (
+    ("kepler-system", "kepler", _one("kepler", 0.1, "tiny", 1.0, 2.0)),
+    ("kube-system", "kube-proxy", _one("kube-proxy", 0.1, "tiny", 0.3, 1.0)),
+    ("monitoring", "node-exporter", _one("node-exporter", 0.1, "tiny", 0.2, 0.6)),
 )
 JOB_SLOTS = 5  # training chain, etl-nightly, report-hourly, data-backfill, index-rebuild
 NON_DAEMONSET_SLOTS = sum(w.replicas for w in LONG_RUNNING) + JOB_SLOTS
 API_ROLLOUT = (4, "11:20:07")  # day, KST time of the production/api rollout (new ReplicaSet)
+TRAINING_RUNS = (
+    ("ml-training-job", 1, "13:10:00"),
+    ("train-bert-ko-v2", 3, "22:04:00"),
+    ("train-resnet50-sweep-3", 5, "09:31:00"),
+    ("ml-finetune-lora", 6, "15:45:00"),
+)
 
 
 @dataclass
@@ -273,8 +313,8 @@ class CatalogueBuilder:
                 return name
 
     def build(self) -> list[BuiltPod]:
-        for ds in DAEMONSETS:
-            self._daemonset(*ds)
+        for ns, name, spec in DAEMONSETS:
+            self._daemonset(ns, name, spec)
         for copy in range(self.copies):
             tag = "" if copy == 0 else f"-{copy:03d}"
             for w in LONG_RUNNING:
@@ -288,8 +328,7 @@ class CatalogueBuilder:
 
     # -- pod factory ------------------------------------------------------------------------------
 
-    def add(self, rng: random.Random, meta: dict[str, str], containers: Containers, life: tuple[int, int | None],
-            profile: str, watts: tuple[float, float]) -> None:  # fmt: skip
+    def add(self, rng: random.Random, meta: PodMeta, spec: PodSpec, life: tuple[int, int | None]) -> None:
         """Create one pod (skipped when it has no power inside the domain)."""
         start_s, end_s = life
         lo, hi = max(start_s, self.dom.t0), min(end_s if end_s is not None else self.dom.end, self.dom.end)
@@ -297,16 +336,24 @@ class CatalogueBuilder:
             return
         pod = SimPod(
             uid=str(uuid.UUID(int=rng.getrandbits(128), version=4)),
-            namespace=meta["namespace"], name=meta["name"], owner_kind=meta["owner_kind"],
-            owner_name=meta["owner_name"], controller_kind=meta["controller_kind"],
-            controller_name=meta["controller_name"], node=meta["node"],
-            containers=tuple(SimContainer(n, f"{rng.getrandbits(256):064x}", share, req)
-                             for n, share, req in containers),
-            cpu_request=round(sum(c[2] for c in containers), 3), start_s=start_s, end_s=end_s,
-            dram_ratio=round(rng.uniform(0.08, 0.2), 4), profile=profile,
-        )  # fmt: skip
-        m0, m1 = lo // 60, -(-hi // 60)
-        power = POWER_MODELS[profile](rng, self.shape, m0, m1, *watts)
+            namespace=meta.namespace,
+            name=meta.name,
+            owner_kind=meta.owner[0],
+            owner_name=meta.owner[1],
+            controller_kind=meta.controller[0],
+            controller_name=meta.controller[1],
+            node=meta.node,
+            containers=tuple(
+                SimContainer(n, f"{rng.getrandbits(256):064x}", share, req)
+                for n, share, req in spec.containers
+            ),
+            cpu_request=round(sum(c[2] for c in spec.containers), 3),
+            start_s=start_s,
+            end_s=end_s,
+            dram_ratio=round(rng.uniform(0.08, 0.2), 4),
+            profile=spec.profile,
+        )
+        power = POWER_MODELS[spec.profile](rng, self.shape, range(lo // 60, -(-hi // 60)), spec.watts)
         self.pods.append(BuiltPod(pod, lo, hi, power))
 
     def node_for(self, key: str, i: int) -> str:
@@ -319,98 +366,101 @@ class CatalogueBuilder:
 
     # -- long-running workloads -------------------------------------------------------------------
 
-    def _daemonset(self, ns: str, name: str, container: str, req: float, watts: tuple[float, float]) -> None:
+    def _daemonset(self, ns: str, name: str, spec: PodSpec) -> None:
         for node in self.dom.nodes:
             rng = self.rng("ds", ns, name, node)
-            meta = {"namespace": ns, "name": self.suffix(rng, 5, f"{name}-"), "node": node,
-                    "owner_kind": "DaemonSet", "owner_name": name,
-                    "controller_kind": "DaemonSet", "controller_name": name}  # fmt: skip
-            self.add(rng, meta, ((container, 1.0, req),), (self.since(rng), None), "tiny", watts)
+            meta = PodMeta(
+                ns, self.suffix(rng, 5, f"{name}-"), node, ("DaemonSet", name), ("DaemonSet", name)
+            )
+            self.add(rng, meta, spec, (self.since(rng), None))
 
     def _long_running(self, w: LongRunning, tag: str, copy: int) -> None:
         name = w.name + tag
         rollout = self.dom.at(*API_ROLLOUT) if w.name == "api" else None
+        if rollout is not None and not self.dom.t0 < rollout < self.dom.end:
+            rollout = None
+        rs = [self.suffix(self.rng("rs", w.namespace, name, v), 10, f"{name}-") for v in (0, 1)]
         for i in range(w.replicas):
             rng = self.rng("lr", w.namespace, name, i)
             node = self.node_for(f"{w.namespace}/{name}", i + copy)
             if w.kind == "StatefulSet":
-                meta = self._meta(w.namespace, f"{name}-{i}", node, ("StatefulSet", name), ("StatefulSet", name))
-                self.add(rng, meta, w.containers, (self.since(rng), None), w.profile, w.watts)
+                meta = PodMeta(w.namespace, f"{name}-{i}", node, ("StatefulSet", name), ("StatefulSet", name))
+                self.add(rng, meta, w.spec, (self.since(rng), None))
                 continue
-            self._deployment_pod(rng, w, name, node, i, rollout)
-
-    def _deployment_pod(self, rng: random.Random, w: LongRunning, name: str, node: str, i: int,
-                        rollout: int | None) -> None:  # fmt: skip
-        rs_old = self.suffix(self.rng("rs", w.namespace, name, 0), 10, f"{name}-")
-        if rollout is None or not self.dom.t0 < rollout < self.dom.end:
-            meta = self._meta(w.namespace, self.suffix(rng, 5, f"{rs_old}-"), node, ("Deployment", name),
-                              ("ReplicaSet", rs_old))  # fmt: skip
-            self.add(rng, meta, w.containers, (self.since(rng), None), w.profile, w.watts)
-            return
-        rs_new = self.suffix(self.rng("rs", w.namespace, name, 1), 10, f"{name}-")
-        old_end, new_start = rollout + 45 * i + 31, rollout + 45 * i
-        meta = self._meta(w.namespace, self.suffix(rng, 5, f"{rs_old}-"), node, ("Deployment", name),
-                          ("ReplicaSet", rs_old))  # fmt: skip
-        self.add(rng, meta, w.containers, (self.since(rng), old_end), w.profile, w.watts)
-        rng2 = self.rng("lr2", w.namespace, name, i)
-        node2 = self.node_for(f"{w.namespace}/{name}/v2", i)
-        meta = self._meta(w.namespace, self.suffix(rng2, 5, f"{rs_new}-"), node2, ("Deployment", name),
-                          ("ReplicaSet", rs_new))  # fmt: skip
-        self.add(rng2, meta, w.containers, (new_start, None), w.profile, w.watts)
-
-    @staticmethod
-    def _meta(ns: str, name: str, node: str, owner: tuple[str, str], ctl: tuple[str, str]) -> dict[str, str]:
-        return {"namespace": ns, "name": name, "node": node, "owner_kind": owner[0], "owner_name": owner[1],
-                "controller_kind": ctl[0], "controller_name": ctl[1]}  # fmt: skip
+            old = PodMeta(
+                w.namespace,
+                self.suffix(rng, 5, f"{rs[0]}-"),
+                node,
+                ("Deployment", name),
+                ("ReplicaSet", rs[0]),
+            )
+            if rollout is None:
+                self.add(rng, old, w.spec, (self.since(rng), None))
+                continue
+            # surge: the new pod starts, the old one terminates 31 s later; replicas roll 45 s apart
+            self.add(rng, old, w.spec, (self.since(rng), rollout + 45 * i + 31))
+            rng2 = self.rng("lr2", w.namespace, name, i)
+            node2 = self.node_for(f"{w.namespace}/{name}/v2", i + copy)
+            new = PodMeta(
+                w.namespace,
+                self.suffix(rng2, 5, f"{rs[1]}-"),
+                node2,
+                ("Deployment", name),
+                ("ReplicaSet", rs[1]),
+            )
+            self.add(rng2, new, w.spec, (rollout + 45 * i, None))
 
     # -- jobs -------------------------------------------------------------------------------------
 
-    def _job(self, ns: str, job: str, cron: str | None, life: tuple[int, int], node: str,
-             container: str, profile: str, watts: tuple[float, float]) -> None:  # fmt: skip
+    def _job(
+        self, ns: str, job: str, *, cron: str | None, node: str, spec: PodSpec, life: tuple[int, int]
+    ) -> None:
         rng = self.rng("job", ns, job)
         self._names.add(job)
-        meta = self._meta(ns, self.suffix(rng, 5, f"{job}-"), node, ("CronJob", cron) if cron else ("Job", job),
-                          ("Job", job))  # fmt: skip
-        self.add(rng, meta, ((container, 1.0, 1.0 if profile != "training" else 8.0),), life, profile, watts)
+        owner = ("CronJob", cron) if cron else ("Job", job)
+        self.add(rng, PodMeta(ns, self.suffix(rng, 5, f"{job}-"), node, owner, ("Job", job)), spec, life)
 
     def _days(self) -> Iterator[int]:
         """Simulated day numbers overlapping the domain (day 0 = the day before `start`)."""
         return iter(range(0, (self.dom.end - self.dom.kst_midnight) // DAY + 2))
 
     def _cron_etl(self, tag: str, copy: int) -> None:
-        cron = f"etl-nightly{tag}"
+        cron, spec = f"etl-nightly{tag}", _one("etl", 1.0, "batch", 30.0, 45.0)
         for day in self._days():
             sched = self.dom.at(day, "02:00:00")
             rng = self.rng("etl", cron, day)
             begin = sched + rng.randrange(2, 9)
-            self._job("batch", f"{cron}-{sched // 60}", cron, (begin, begin + rng.randrange(25 * 60, 40 * 60)),
-                      self.node_for(cron, day + copy), "etl", "batch", (30.0, 45.0))  # fmt: skip
+            life = (begin, begin + rng.randrange(25 * 60, 40 * 60))
+            node = self.node_for(cron, day + copy)
+            self._job("batch", f"{cron}-{sched // 60}", cron=cron, node=node, spec=spec, life=life)
 
     def _cron_report(self, tag: str, copy: int) -> None:
-        cron = f"report-hourly{tag}"
-        first = (self.dom.t0 // HOUR) * HOUR
-        for hour in range(first, self.dom.end, HOUR):
+        cron, spec = f"report-hourly{tag}", _one("report", 0.5, "batch", 20.0, 35.0)
+        for hour in range(self.dom.t0 - self.dom.t0 % HOUR, self.dom.end, HOUR):
             sched = hour + 5 * 60
             rng = self.rng("report", cron, hour)
             begin = sched + rng.randrange(2, 7)
-            self._job("batch", f"{cron}-{sched // 60}", cron, (begin, begin + rng.randrange(180, 240)),
-                      self.node_for(cron, hour // HOUR + copy), "report", "batch", (20.0, 35.0))  # fmt: skip
+            life = (begin, begin + rng.randrange(180, 240))
+            node = self.node_for(cron, hour // HOUR + copy)
+            self._job("batch", f"{cron}-{sched // 60}", cron=cron, node=node, spec=spec, life=life)
 
     def _training_runs(self, tag: str, copy: int) -> None:
-        runs = (("ml-training-job", 1, "13:10:00"), ("train-bert-ko-v2", 3, "22:04:00"),
-                ("train-resnet50-sweep-3", 5, "09:31:00"), ("ml-finetune-lora", 6, "15:45:00"))  # fmt: skip
-        for i, (job, day, at) in enumerate(runs):
+        spec = _one("trainer", 8.0, "training", 60.0, 90.0)
+        for i, (job, day, at) in enumerate(TRAINING_RUNS):
             rng = self.rng("train", job, tag)
             begin = self.dom.at(day, at) + rng.randrange(0, 600)
             life = (begin, begin + rng.randrange(2 * HOUR, 10 * HOUR))
-            self._job("ai-team", job + tag, None, life, self.node_for(job, i + copy), "trainer", "training",
-                      (60.0, 90.0))  # fmt: skip
+            self._job(
+                "ai-team", job + tag, cron=None, node=self.node_for(job, i + copy), spec=spec, life=life
+            )
 
     def _single_jobs(self, tag: str, copy: int) -> None:
         """A Job ending exactly on a minute boundary and one ending at hh:59:52, just before an hour."""
         backfill = (self.dom.at(2, "09:00:00"), self.dom.at(2, "10:47:00"))
-        self._job("batch", f"data-backfill{tag}", None, backfill, self.node_for("backfill", copy), "backfill",
-                  "batch", (15.0, 25.0))  # fmt: skip
+        spec = _one("backfill", 1.0, "batch", 15.0, 25.0)
+        node = self.node_for("backfill", copy)
+        self._job("batch", f"data-backfill{tag}", cron=None, node=node, spec=spec, life=backfill)
         rebuild = (self.dom.at(4, "15:12:31"), self.dom.at(4, "16:59:52"))
-        self._job("batch", f"index-rebuild{tag}", None, rebuild, self.node_for("rebuild", copy), "indexer",
-                  "batch", (12.0, 20.0))  # fmt: skip
+        spec = _one("indexer", 1.0, "batch", 12.0, 20.0)
+        node = self.node_for("rebuild", copy)
+        self._job("batch", f"index-rebuild{tag}", cron=None, node=node, spec=spec, life=rebuild)

@@ -1,0 +1,215 @@
+"""Emissions from hourly IT energy: PUE, location-based and market-based (domain.md §4.1, §4.3).
+
+Location-based: Σ_h E_h x PUE x I_h. Market-based: the facility energy covered by instruments that count
+for GHG reduction is taken out at zero intensity; the rest keeps the location intensity (Korea publishes
+no residual mix). Pure functions, no I/O.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import NamedTuple
+
+from carbon_kepler.carbon.factors import CarbonIntensityData
+from carbon_kepler.carbon.intensity import RegionsData
+from carbon_kepler.carbon.model import (
+    EmissionsResult,
+    EnergyWindow,
+    HourlyIntensity,
+    Instrument,
+    InstrumentEffect,
+    InstrumentKind,
+)
+from carbon_kepler.core.errors import InputError
+from carbon_kepler.core.figures import Basis, Figure, Notice, Quality
+
+
+def configured_pue(value: float, source: str, year: int | None = None) -> Figure:
+    """A PUE someone declared (site config or provider average): an estimate, not a measurement."""
+    if value < 1.0:
+        raise InputError(
+            f"PUE {value} is below 1.0", hint="PUE = facility energy / IT energy, so it is ≥ 1.0"
+        )
+    return Figure(value=value, unit="PUE", source=source, year=year, quality=Quality.ESTIMATED)
+
+
+def measured_pue(facility_kwh: float, it_kwh: float, *, source: str) -> Figure:
+    """PUE from measured facility energy over the same window and scope as the IT energy."""
+    if it_kwh <= 0:
+        raise InputError("cannot measure PUE: the IT energy of the window is 0 kWh")
+    if facility_kwh < it_kwh:
+        raise InputError(
+            f"facility energy {facility_kwh:g} kWh is below IT energy {it_kwh:g} kWh (PUE < 1)",
+            hint="the facility power metric must cover the whole facility, IT included",
+        )
+    return Figure(
+        value=facility_kwh / it_kwh,
+        unit="PUE",
+        source=f"measured: {facility_kwh:g} kWh facility / {it_kwh:g} kWh IT ({source})",
+        quality=Quality.MEASURED,
+    )
+
+
+def region_pue(regions: RegionsData, region_id: str) -> Figure:
+    """The provider's published PUE for a region; InputError when none is published."""
+    pue = regions.provider_pue(region_id)
+    if pue is None:
+        provider = regions.providers[regions.region(region_id).provider]
+        raise InputError(
+            f"no published PUE for {region_id}: {provider.pue_source}", hint="set the site's pue"
+        )
+    return pue
+
+
+def make_instrument(
+    data: CarbonIntensityData,
+    kind: InstrumentKind,
+    share: float,
+    *,
+    start_utc: int | None = None,
+    end_utc: int | None = None,
+    source: str = "",
+) -> Instrument:
+    """An instrument whose counting flags come from the K-RE100 rules in carbon-intensity.json."""
+    rule = data.instrument_rule(kind)
+    return Instrument(
+        kind=kind,
+        share=share,
+        counts_for_re100=rule.counts_for_re100,
+        counts_for_ghg_reduction=rule.counts_for_ghg_reduction,
+        start_utc=start_utc,
+        end_utc=end_utc,
+        source=source or f"{rule.name_en} ({rule.source})",
+    )
+
+
+def covered_share(instruments: Sequence[Instrument], hour_utc: int, *, ghg: bool) -> float:
+    """Share of the hour's facility energy covered by instruments that count (capped at 1)."""
+    total = sum(
+        i.share
+        for i in instruments
+        if i.active(hour_utc) and (i.counts_for_ghg_reduction if ghg else i.counts_for_re100)
+    )
+    return min(total, 1.0)
+
+
+def _fig(
+    value: float, unit: str, source: str, basis: Basis | None, quality: Quality, year: int | None
+) -> Figure:
+    return Figure(value=value, unit=unit, source=source, year=year, basis=basis, quality=quality)
+
+
+def _combined_quality(*qs: Quality) -> Quality:
+    return Quality.MEASURED if all(q is Quality.MEASURED for q in qs) else Quality.ESTIMATED
+
+
+def _instrument_effects(
+    window: EnergyWindow, pue: float, instruments: Sequence[Instrument], quality: Quality
+) -> tuple[InstrumentEffect, ...]:
+    effects = []
+    for inst in instruments:
+        kwh = sum(h.kwh * pue * inst.share for h in window.hours if inst.active(h.hour_utc))
+        effects.append(
+            InstrumentEffect(
+                kind=inst.kind,
+                share=inst.share,
+                counts_for_re100=inst.counts_for_re100,
+                counts_for_ghg_reduction=inst.counts_for_ghg_reduction,
+                covered_energy=_fig(
+                    kwh, "kWh", f"declared share {inst.share:g} x facility energy", None, quality, None
+                ),
+                source=inst.source,
+            )
+        )
+    return tuple(effects)
+
+
+class _Totals(NamedTuple):
+    """Sums over the window's hours (kWh and g), before PUE where noted."""
+
+    it_kwh: float
+    weighted: float  # Σ E_h I_h
+    weighted_market: float  # Σ E_h (1 - s_h) I_h, s_h = GHG-counting cover
+    re100_it_kwh: float  # Σ E_h r_h, r_h = RE100-counting cover
+
+
+def _totals(window: EnergyWindow, intensity: HourlyIntensity, instruments: Sequence[Instrument]) -> _Totals:
+    it = w = wm = re = 0.0
+    for h in window.hours:
+        i_h = intensity.at(h.hour_utc)
+        it += h.kwh
+        w += h.kwh * i_h
+        wm += h.kwh * (1 - covered_share(instruments, h.hour_utc, ghg=True)) * i_h
+        re += h.kwh * covered_share(instruments, h.hour_utc, ghg=False)
+    return _Totals(it, w, wm, re)
+
+
+def _warnings(
+    window: EnergyWindow, intensity: HourlyIntensity, instruments: Sequence[Instrument]
+) -> tuple[Notice, ...]:
+    out = list(intensity.warnings)
+    if window.total_kwh <= 0:
+        out.append(Notice(code="NO_ENERGY", message="no energy recorded in the window: intensity undefined"))
+    if any(sum(i.share for i in instruments if i.active(h.hour_utc)) > 1 for h in window.hours):
+        out.append(Notice(code="INSTRUMENTS_OVER_100", message="instrument shares add up to more than 100%"))
+    return tuple(out)
+
+
+def emissions(
+    window: EnergyWindow,
+    intensity: HourlyIntensity,
+    pue: Figure,
+    instruments: Sequence[Instrument] = (),
+) -> EmissionsResult:
+    """Location- and market-based emissions of one unit; every number names its factor and source.
+
+    PUE multiplies every hour alike, so Σ E_h x PUE x I_h = PUE x Σ E_h I_h and the energy-weighted
+    intensity does not depend on PUE.
+    """
+    if pue.value < 1.0:
+        raise InputError(f"PUE {pue.value} is below 1.0", hint="PUE = facility energy / IT energy ≥ 1.0")
+    t = _totals(window, intensity, instruments)
+    series = intensity.series
+    q = _combined_quality(window.quality, series.quality, pue.quality)
+    year = series.annual_factor.year if series.annual_factor else None
+    src = f"IT energy x PUE {pue.value:g} x hourly intensity [{series.source}]"
+    facility_kwh = t.it_kwh * pue.value
+    per_kwh = f"Σ E_h I_h / Σ E_h [{series.source}]"
+    has_energy = t.it_kwh > 0
+    return EmissionsResult(
+        it_energy=_fig(t.it_kwh, "kWh", "hourly IT energy of the unit", None, window.quality, None),
+        pue=pue,
+        facility_energy=_fig(facility_kwh, "kWh", f"IT energy x PUE {pue.value:g}", None, q, None),
+        location_based=_fig(t.weighted * pue.value, "gCO2eq", src, Basis.LOCATION, q, year),
+        market_based=_fig(
+            t.weighted_market * pue.value,
+            "gCO2eq",
+            f"{src}, less energy covered by GHG-counting instruments at 0 g/kWh",
+            Basis.MARKET,
+            q,
+            year,
+        ),
+        intensity_location=(
+            _fig(t.weighted / t.it_kwh, "gCO2eq/kWh", per_kwh, Basis.LOCATION, q, year)
+            if has_energy
+            else None
+        ),
+        intensity_market=(
+            _fig(t.weighted_market / t.it_kwh, "gCO2eq/kWh", f"market-based {per_kwh}", Basis.MARKET, q, year)
+            if has_energy
+            else None
+        ),
+        re100_share=_fig(
+            100 * t.re100_it_kwh / t.it_kwh if has_energy else 0.0,
+            "%",
+            "facility energy covered by RE100-counting instruments",
+            None,
+            q,
+            None,
+        ),
+        instruments=_instrument_effects(window, pue.value, instruments, q),
+        intensity_series=series,
+        coverage=window.coverage,
+        hours_with_data=len(window.hours),
+        warnings=_warnings(window, intensity, instruments),
+    )
