@@ -17,6 +17,7 @@ setup: $(STAMP)
 demo: setup ## per-namespace and per-workload energy of the bundled demo week (no cluster needed)
 	$(BIN)/carbon-kepler energy --source demo --by namespace
 	$(BIN)/carbon-kepler energy --source demo --by workload --limit 15
+	$(BIN)/carbon-kepler assess --source demo --org-config examples/demo-org.yaml
 
 test: setup lint ## unit + integration tests (integration needs Debian's prometheus; CI installs it)
 	$(BIN)/pytest

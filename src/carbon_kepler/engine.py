@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from carbon_kepler.assessment import Assessment, Assessor, LiveIntensity, Unit, UnitKind, WorkloadStatus
 from carbon_kepler.core.errors import InputError
 from carbon_kepler.core.figures import Figure, Notice, Quality
 from carbon_kepler.core.period import Clock, Period, resolve_period, system_clock, zone
@@ -70,6 +71,19 @@ class Engine:
         self.settings = settings
         self.source = source
         self.clock = clock
+
+        self._assessor: Assessor | None = None
+
+    @property
+    def assessor(self) -> Assessor:
+        if self._assessor is None:
+            s = self.settings
+            live = LiveIntensity(
+                s.electricitymaps_token.get_secret_value() if s.electricitymaps_token else None,
+                s.electricitymaps_url,
+            )
+            self._assessor = Assessor(s.org_config, live=live, today=self.clock())
+        return self._assessor
 
     @classmethod
     def from_settings(cls, settings: Settings, *, clock: Clock = system_clock) -> Engine:
@@ -156,6 +170,64 @@ class Engine:
                 att.data.warnings + att.attributed.warnings + _policy_notice(self.settings.allocation)
             ),
         )
+
+    # -- compliance -----------------------------------------------------------------------------
+    def assess(
+        self, args: PeriodArgs, selector: Selector, progress: Callable[[str], None] | None = None
+    ) -> Assessment:
+        """One unit: the workload, else the namespace, else the whole cluster."""
+        assessor = self.assessor  # a broken org config fails before any query
+        att = self.attribution(self.period(args), progress)
+        rows = select(att.attributed.workloads, selector)
+        unit = _unit(selector, rows)
+        return assessor.assess(
+            unit,
+            rows,
+            att.period,
+            self.period_out(att.period),
+            coverage=coverage(att.data, att.period),
+            source=att.data.source,
+            cluster=unit.kind is UnitKind.CLUSTER,
+        )
+
+    def workload_statuses(
+        self, args: PeriodArgs, selector: Selector, progress: Callable[[str], None] | None = None
+    ) -> tuple[Period, list[WorkloadStatus]]:
+        """Every workload (optionally of one namespace) with its checks, largest energy first."""
+        assessor = self.assessor
+        att = self.attribution(self.period(args), progress)
+        rows = select(att.attributed.workloads, selector)
+        cov, out = coverage(att.data, att.period), []
+        for key, members in group_rows(rows, GroupBy.WORKLOAD).items():
+            ns, name = key.split("/", 1)
+            unit = Unit(kind=UnitKind.WORKLOAD, key=f"workload:{key}", namespace=ns, workload=name)
+            a = assessor.assess(
+                unit, members, att.period, self.period_out(att.period), coverage=cov, source=att.data.source
+            )
+            out.append(WorkloadStatus.of(a))
+        return att.period, sorted(out, key=lambda w: w.energy_kwh, reverse=True)
+
+
+def _unit(selector: Selector, rows: list[WorkloadHour]) -> Unit:
+    if selector.workload:
+        namespaces = sorted({r.namespace for r in rows})
+        if len(namespaces) > 1:
+            raise InputError(
+                f"workload {selector.workload} exists in several namespaces: {', '.join(namespaces)}",
+                hint="give --namespace as well",
+            )
+        ns = namespaces[0]
+        return Unit(
+            kind=UnitKind.WORKLOAD,
+            key=f"workload:{ns}/{selector.workload}",
+            namespace=ns,
+            workload=selector.workload,
+        )
+    if selector.namespace:
+        return Unit(
+            kind=UnitKind.NAMESPACE, key=f"namespace:{selector.namespace}", namespace=selector.namespace
+        )
+    return Unit(kind=UnitKind.CLUSTER, key="cluster:default")
 
 
 def select(rows: list[WorkloadHour], selector: Selector) -> list[WorkloadHour]:

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from carbon_kepler.core.errors import ConfigError
@@ -62,6 +62,12 @@ class Settings(BaseSettings):
     lang: str = Field("en", pattern="^(en|ko)$", description="Output language: en | ko.")
     org_config: Path | None = Field(
         None, description="Organisation config YAML (sites, PUE, instruments, baseline)."
+    )
+    electricitymaps_token: SecretStr | None = Field(
+        None, description="Electricity Maps API token (auth-token header); enables live intensity."
+    )
+    electricitymaps_url: str | None = Field(
+        None, description="Electricity Maps API root (default: public v3 API)."
     )
 
     @field_validator("zones", mode="before")

@@ -60,7 +60,7 @@ def test_intensity_check_is_a_policy_says_where_424_comes_from_and_which_series_
     )
     assert result.code == "KR_CARBON_2050" and result.kind is Kind.POLICY
     assert result.threshold is not None and "not a statutory target" in result.threshold.source
-    assert "assumed hourly profile" in result.data_basis and "KR_2023" in result.data_basis
+    assert "assumed KST hourly profile" in result.data_basis and "KR_2023" in result.data_basis
     assert result.coverage == 1.0 and result.name_ko == "탄소집약도 정책 목표"
     assert "정책 기준" in result.reason_ko and "policy" in result.reason_en
 

@@ -68,7 +68,9 @@ def test_short_jobs_terminated_pods_and_restart_hour_are_covered(prom_week: Prom
     sim = prom_week.sim
     ours, truth = per_pod_hour(fetch(prom_week)), truth_pod_hour(sim)
     start, end = sim.config.start, sim.config.start + sim.config.duration_s
-    short = [p for p in sim.pods if p.end_s is not None and p.end_s - p.start_s < 600 and start <= p.start_s < end]
+    short = [
+        p for p in sim.pods if p.end_s is not None and p.end_s - p.start_s < 600 and start <= p.start_s < end
+    ]
     assert len(short) > 100, "the simulator must contain many jobs of a few minutes"
     for p in short:
         hours = [k for k in truth if k[0] == p.uid]
@@ -104,7 +106,9 @@ def test_node_totals_match_truth_and_reconcile(prom_week: PromWorld) -> None:
     assert sum(ours.values()) == pytest.approx(total_truth, rel=0.005)
     att = attribute(data, Policy.PROPORTIONAL)
     for node in att.nodes:
-        assigned = sum(w.total_j for w in att.workloads if w.node == node.node and w.hour_utc == node.hour_utc)
+        assigned = sum(
+            w.total_j for w in att.workloads if w.node == node.node and w.hour_utc == node.hour_utc
+        )
         assert assigned + node.unallocated_j == pytest.approx(node.total_j, rel=0.005, abs=1.0)
 
 

@@ -65,7 +65,11 @@ class StaticProfile:
 
     def series(self, hours_static: int) -> IntensitySeries:
         shaped = self.profile is not None
-        what = "assumed hourly profile (domain.md §4.4) scaled to" if shaped else "flat annual value"
+        what = (
+            "assumed KST hourly profile (documented shape, see docs/METHODOLOGY.md) scaled to"
+            if shaped
+            else "flat annual value"
+        )
         return IntensitySeries(
             kind=SeriesKind.PROFILE if shaped else SeriesKind.FLAT,
             zone=self.zone,

@@ -8,6 +8,7 @@ import sys
 import typer
 
 from carbon_kepler import __version__
+from carbon_kepler.cli.commands.assess import assess
 from carbon_kepler.cli.commands.collect import collect
 from carbon_kepler.cli.commands.energy import energy
 from carbon_kepler.core.errors import CarbonKeplerError
@@ -20,6 +21,7 @@ app = typer.Typer(
     add_completion=False,
 )
 app.command()(energy)
+app.command()(assess)
 app.command()(collect)
 
 

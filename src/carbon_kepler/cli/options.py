@@ -47,6 +47,14 @@ Config = Annotated[
     Path | None,
     typer.Option("--config", "-c", help="Config file (YAML) [env CARBON_KEPLER_CONFIG]", rich_help_panel=SRC),
 ]
+OrgConfig = Annotated[
+    Path | None,
+    typer.Option(
+        "--org-config",
+        help="Organisation config YAML (sites, PUE, instruments, baselines) [env CARBON_KEPLER_ORG_CONFIG]",
+        rich_help_panel=SRC,
+    ),
+]
 Zones = Annotated[
     str | None,
     typer.Option("--zones", help="RAPL zones, comma-separated (default package,dram)", rich_help_panel=SRC),

@@ -31,6 +31,10 @@ SCOPE_LABELS: Final[dict[str, dict[Lang, str]]] = {
 
 # Reason sentences by code; {placeholders} are filled by reason(). Both languages carry the same fields.
 REASONS: Final[dict[str, dict[Lang, str]]] = {
+    "PUE_NOT_CONFIGURED": {
+        "en": "No PUE is configured for this site (set sites[].pue or a cloud region in the organisation config): not assessed; emissions count IT energy only (PUE 1.0).",
+        "ko": "이 사이트의 PUE가 설정되지 않았습니다(조직 설정의 sites[].pue 또는 클라우드 리전을 지정하세요). 평가하지 않았으며 배출량은 IT 에너지만 계산했습니다(PUE 1.0).",
+    },
     "NO_DATA": {
         "en": "No energy data for this unit in the period: not assessed.",
         "ko": "기간 내 이 단위의 에너지 데이터가 없어 평가하지 않았습니다.",
@@ -56,11 +60,11 @@ REASONS: Final[dict[str, dict[Lang, str]]] = {
         "ko": "사업장의 PUE가 설정·측정되지 않아 평가하지 않았습니다.",
     },
     "PUE_WITHIN": {
-        "en": "PUE {measured} meets the {kind} level (PUE {comparison} {threshold}); score band: {band}.",
+        "en": "PUE {measured} meets the {kind} (PUE {comparison} {threshold}); score band: {band}.",
         "ko": "PUE {measured}이(가) {kind_ko} 수준(PUE {comparison} {threshold})을 충족합니다; 점수 구간: {band_ko}.",
     },
     "PUE_ABOVE": {
-        "en": "PUE {measured} misses the {kind} level (PUE {comparison} {threshold}); score band: {band}.",
+        "en": "PUE {measured} misses the {kind} (PUE {comparison} {threshold}); score band: {band}.",
         "ko": "PUE {measured}이(가) {kind_ko} 수준(PUE {comparison} {threshold})에 미달합니다; 점수 구간: {band_ko}.",
     },
     "NO_BASELINE": {

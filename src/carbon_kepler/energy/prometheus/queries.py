@@ -58,11 +58,18 @@ def pod_family(zones: tuple[str, ...], old: bool) -> CounterFamily:
     if old:
         names = "|".join(kepler.old_container_joules(z) for z in zones)
         sel = f'label_replace({{__name__=~"{names}", mode="dynamic"}}, "zone", "$1", "__name__", "kepler_container_(.+)_joules_total")'
-        return CounterFamily(sel, sel, "instance, container_namespace, pod_name, zone", "sum", "instance", _OLD_CLOCK)
+        return CounterFamily(
+            sel, sel, "instance, container_namespace, pod_name, zone", "sum", "instance", _OLD_CLOCK
+        )
     sel = f'{kepler.NEW_POD_JOULES}{{zone=~"{zone_matcher(zones)}"}}'
     # `running` and `terminated` are one counter in two series (domain.md §2.1): merge before increase.
     return CounterFamily(
-        sel, f"max without (state) ({sel})", "node_name, pod_namespace, pod_name, pod_id, zone", "max", "node_name", _NEW_CLOCK
+        sel,
+        f"max without (state) ({sel})",
+        "node_name, pod_namespace, pod_name, pod_id, zone",
+        "max",
+        "node_name",
+        _NEW_CLOCK,
     )
 
 
@@ -82,7 +89,11 @@ def node_family(zones: tuple[str, ...], old: bool) -> CounterFamily:
 def hourly_energy(fam: CounterFamily, method: Method, resolution_s: int) -> str:
     """Joules per hour bucket, one row per `fam.by` group."""
     if method is Method.HOURLY_INCREASE:
-        inner = f"increase({fam.selector}[1h])" if "label_replace" not in fam.selector else f"increase(({fam.selector})[1h:{resolution_s}s])"
+        inner = (
+            f"increase({fam.selector}[1h])"
+            if "label_replace" not in fam.selector
+            else f"increase(({fam.selector})[1h:{resolution_s}s])"
+        )
     elif method is Method.WINDOWED:
         inner = f"sum_over_time(increase(({fam.merged})[5m:{resolution_s}s])[59m59s:5m])"
     else:  # held and interpolated
@@ -100,14 +111,22 @@ def boundary_samples(fam: CounterFamily, *, with_held: bool) -> str:
         f'label_replace(max by ({fam.node_label}) (timestamp({fam.clock})), "q", "t", "", "")',
     ]
     if with_held:
-        held = f"last_over_time({fam.selector}[1h])" if fam.combine == "max" else f"last_over_time(({fam.selector})[1h:])"
+        held = (
+            f"last_over_time({fam.selector}[1h])"
+            if fam.combine == "max"
+            else f"last_over_time(({fam.selector})[1h:])"
+        )
         parts.append(f'label_replace({fam.combine} by ({fam.by}) ({held}), "q", "h", "", "")')
     return " or ".join(parts)
 
 
 def counter_resets(fam: CounterFamily, resolution_s: int) -> str:
     """Groups with a counter reset (Kepler restart) within each hour."""
-    inner = f"resets({fam.selector}[1h])" if fam.combine == "max" else f"resets(({fam.selector})[1h:{resolution_s}s])"
+    inner = (
+        f"resets({fam.selector}[1h])"
+        if fam.combine == "max"
+        else f"resets(({fam.selector})[1h:{resolution_s}s])"
+    )
     return f"sum by ({fam.by}) ({inner}) > 0"
 
 

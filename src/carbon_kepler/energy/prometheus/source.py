@@ -33,7 +33,9 @@ def _interpolated_before(v0: float, t0: float, v1: float, t1: float, b: int) -> 
 
 
 class PrometheusSource:
-    def __init__(self, client: PrometheusClient, *, method: q.Method = q.Method.INTERPOLATED, resolution_s: int = 30) -> None:
+    def __init__(
+        self, client: PrometheusClient, *, method: q.Method = q.Method.INTERPOLATED, resolution_s: int = 30
+    ) -> None:
         if HOUR % resolution_s:
             raise ValueError("resolution must divide an hour")
         self.client = client
@@ -57,7 +59,9 @@ class PrometheusSource:
         for m, t, v in self._range(promql, period.start_ts + HOUR, period.end_ts):
             yield m, t - HOUR, v
 
-    def energy_rows(self, fam: q.CounterFamily, period: Period, scrape_s: int) -> dict[tuple[Labels, int], float]:
+    def energy_rows(
+        self, fam: q.CounterFamily, period: Period, scrape_s: int
+    ) -> dict[tuple[Labels, int], float]:
         """(labels, hour) → joules for every counter group of `fam`."""
         if self.method is q.Method.INTERPOLATED:
             return self._interpolated(fam, period, scrape_s)
@@ -66,11 +70,15 @@ class PrometheusSource:
             rows[(_labels(m), hour)] += j
         return rows
 
-    def _samples(self, fam: q.CounterFamily, period: Period, shift: int, *, with_held: bool) -> tuple[dict[tuple[Labels, int], dict[str, float]], dict[tuple[str, int], float]]:
+    def _samples(
+        self, fam: q.CounterFamily, period: Period, shift: int, *, with_held: bool
+    ) -> tuple[dict[tuple[Labels, int], dict[str, float]], dict[tuple[str, int], float]]:
         """Boundary samples by (labels, boundary) and each node's scrape time by (node, boundary)."""
         values: dict[tuple[Labels, int], dict[str, float]] = defaultdict(dict)
         clock: dict[tuple[str, int], float] = {}
-        for m, t, v in self._range(q.boundary_samples(fam, with_held=with_held), period.start_ts + shift, period.end_ts + shift):
+        for m, t, v in self._range(
+            q.boundary_samples(fam, with_held=with_held), period.start_ts + shift, period.end_ts + shift
+        ):
             kind = m.get("q", "v")
             if kind == "t":
                 clock[(m.get(fam.node_label, ""), t - shift)] = v
@@ -78,7 +86,9 @@ class PrometheusSource:
                 values[(_labels({k: x for k, x in m.items() if k != "q"}), t - shift)][kind] = v
         return values, clock
 
-    def _interpolated(self, fam: q.CounterFamily, period: Period, scrape_s: int) -> dict[tuple[Labels, int], float]:
+    def _interpolated(
+        self, fam: q.CounterFamily, period: Period, scrape_s: int
+    ) -> dict[tuple[Labels, int], float]:
         """Hour energy = V(end boundary) − V(start boundary), V interpolated between the samples around
         each boundary; hours with a counter reset, or with no sample before them, use the held increase
         plus the same boundary terms."""
@@ -90,7 +100,11 @@ class PrometheusSource:
             labels, b = key
             node = dict(labels).get(fam.node_label, "")
             t0, t1, v1 = clock_b.get((node, b)), clock_a.get((node, b)), after.get(key, {}).get("v")
-            c = _interpolated_before(s["v"], t0, v1, t1, b) if "v" in s and t0 and t1 and v1 is not None else 0.0
+            c = (
+                _interpolated_before(s["v"], t0, v1, t1, b)
+                if "v" in s and t0 and t1 and v1 is not None
+                else 0.0
+            )
             base = s.get("v", s.get("h"))
             if base is not None:
                 value[key], shift[key] = base + c, c
@@ -106,11 +120,18 @@ class PrometheusSource:
             # no data then either (data begins, or an outage): the counter has history; use held.
             if start is None and (dict(labels).get(fam.node_label, ""), hour) not in clock_b:
                 bad.add((labels, hour))
-        bad |= {(_labels(m), hour) for m, hour, _ in self._hourly(q.counter_resets(fam, self.resolution_s), period)}
+        bad |= {
+            (_labels(m), hour)
+            for m, hour, _ in self._hourly(q.counter_resets(fam, self.resolution_s), period)
+        }
         bad |= {k for k, v in rows.items() if v < 0}
         held = self._held_hours(fam, sorted({hour for _, hour in bad}))
         for labels, hour in bad:
-            rows[(labels, hour)] = held.get((labels, hour), 0.0) + shift.get((labels, hour + HOUR), 0.0) - shift.get((labels, hour), 0.0)
+            rows[(labels, hour)] = (
+                held.get((labels, hour), 0.0)
+                + shift.get((labels, hour + HOUR), 0.0)
+                - shift.get((labels, hour), 0.0)
+            )
         return rows
 
     def _held_hours(self, fam: q.CounterFamily, hours: list[int]) -> dict[tuple[Labels, int], float]:
@@ -143,12 +164,16 @@ class PrometheusSource:
         old = gen is Generation.OLD
         rng, at = period.end_ts - period.start_ts, period.end_ts
         data = EnergyData(pod_hours=[], node_hours=[], zones=zones, generation=gen, source=self.description)
-        versions = sorted(v for r in self.client.query(q.build_versions(rng), at) if (v := r["metric"].get("version")))
+        versions = sorted(
+            v for r in self.client.query(q.build_versions(rng), at) if (v := r["metric"].get("version"))
+        )
         data.kepler_version = versions[-1] if versions else None
         data.warnings.extend(kepler.version_notices(data.kepler_version))
         if not old:
             zw = self.client.query(q.node_zones_and_watts(rng), at)
-            notice = kepler.fake_meter_notice((r["metric"].get("zone", "") for r in zw), (float(r["value"][1]) for r in zw))
+            notice = kepler.fake_meter_notice(
+                (r["metric"].get("zone", "") for r in zw), (float(r["value"][1]) for r in zw)
+            )
             if notice:
                 data.warnings.append(notice)
         scrape_s = self._coverage(data, period, gen)
@@ -164,7 +189,10 @@ class PrometheusSource:
 
     def _coverage(self, data: EnergyData, period: Period, gen: Generation) -> int:
         """Fill data.coverage; return the scrape interval in seconds (from the usual samples per hour)."""
-        counts = [(m.get("node_name") or m.get("instance", ""), hour, c) for m, hour, c in self._hourly(q.node_coverage(gen is Generation.NEW), period)]
+        counts = [
+            (m.get("node_name") or m.get("instance", ""), hour, c)
+            for m, hour, c in self._hourly(q.node_coverage(gen is Generation.NEW), period)
+        ]
         if not counts:
             return 30
         expected = sorted(c for _, _, c in counts)[len(counts) // 2]
@@ -182,7 +210,9 @@ class PrometheusSource:
             m = r["metric"]
             owner = owner_from_kube(m.get("owner_kind", ""), m.get("owner_name", ""), parents)
             owners[m.get("uid", "")] = owner
-            owners[f"{m.get('namespace')}/{m.get('pod')}"] = owner  # old generation keys pods by namespace/name
+            owners[f"{m.get('namespace')}/{m.get('pod')}"] = (
+                owner  # old generation keys pods by namespace/name
+            )
         data.owners = owners
         reqs = self.client.query(q.cpu_requests(rng), at)
         data.cpu_requests = {r["metric"].get("uid", ""): float(r["value"][1]) for r in reqs} if reqs else None
@@ -200,7 +230,17 @@ def _pod_rows(rows: dict[tuple[Labels, int], float], old: bool) -> list[PodHour]
             ns, pod = m.get("container_namespace", ""), m.get("pod_name", "")
             out.append(PodHour(hour, m.get("instance", ""), ns, pod, f"{ns}/{pod}", m.get("zone", ""), j))
         else:
-            out.append(PodHour(hour, m.get("node_name", ""), m.get("pod_namespace", ""), m.get("pod_name", ""), m.get("pod_id", ""), m.get("zone", ""), j))
+            out.append(
+                PodHour(
+                    hour,
+                    m.get("node_name", ""),
+                    m.get("pod_namespace", ""),
+                    m.get("pod_name", ""),
+                    m.get("pod_id", ""),
+                    m.get("zone", ""),
+                    j,
+                )
+            )
     return out
 
 

@@ -1,13 +1,21 @@
-"""Kepler exposition text → the counter samples the collector integrates (prometheus_client parsers).
+"""Kepler exposition text → the counter samples the collector integrates.
 
-Both generations and both formats (Prometheus text 0.0.4 and OpenMetrics) are accepted. Series keys
-exclude `state`, so a pod's `running` and `terminated` series are one counter (domain.md §2.1).
+Two readers produce the same (name, labels, value) samples:
+  * `fast_samples` — a line filter for Prometheus text format 0.0.4 that only parses the few
+    `kepler_*` families the collector needs (pod/container joules, node joules, build info, node
+    watts). A node with thousands of pods exposes ~20,000 series, mostly watts/process/container
+    series we never read; prometheus_client's general parser spends ~0.25 ms per line on all of
+    them (BENCHMARKS.md). Equality with prometheus_client on every sample it keeps is tested.
+  * prometheus_client's parsers — for OpenMetrics responses, and as the reference in tests.
+Series keys exclude `state`, so a pod's `running` and `terminated` series are one counter (domain.md §2.1).
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from prometheus_client.openmetrics.parser import text_string_to_metric_families as parse_openmetrics
 from prometheus_client.parser import text_string_to_metric_families as parse_text
@@ -15,6 +23,8 @@ from prometheus_client.parser import text_string_to_metric_families as parse_tex
 from carbon_kepler.core.errors import SourceError
 from carbon_kepler.energy import kepler
 from carbon_kepler.energy.model import Generation
+
+Sample = tuple[str, dict[str, str], float]
 
 
 class PodCounter(NamedTuple):
@@ -46,99 +56,146 @@ class ParsedScrape:
 
 
 _NODE_KIND_NEW = {
-    kepler.NEW_NODE_JOULES[: -len("_total")]: "total",
-    kepler.NEW_NODE_ACTIVE_JOULES[: -len("_total")]: "active",
-    kepler.NEW_NODE_IDLE_JOULES[: -len("_total")]: "idle",
+    kepler.NEW_NODE_JOULES: "total",
+    kepler.NEW_NODE_ACTIVE_JOULES: "active",
+    kepler.NEW_NODE_IDLE_JOULES: "idle",
 }
+_OLD_JOULES = re.compile(r"^kepler_(container|node)_([a-z]+)_joules_total$")
+_WANTED_NEW = frozenset(
+    {
+        kepler.NEW_POD_JOULES,
+        kepler.NEW_NODE_WATTS,
+        kepler.NEW_BUILD_INFO,
+        kepler.OLD_BUILD_INFO,
+        *_NODE_KIND_NEW,
+    }
+)
+_LABEL = re.compile(r'\s*([a-zA-Z_][a-zA-Z0-9_]*)\s*=\s*"((?:[^"\\]|\\.)*)"\s*,?')
+_UNESCAPE = re.compile(r"\\(.)")
 
 
-def _families(text: str, openmetrics: bool) -> list[Any]:
+def wanted(name: str) -> bool:
+    return name in _WANTED_NEW or _OLD_JOULES.match(name) is not None
+
+
+def _unescape(value: str) -> str:
+    return (
+        _UNESCAPE.sub(lambda m: "\n" if m.group(1) == "n" else m.group(1), value) if "\\" in value else value
+    )
+
+
+def _parse_line(line: str) -> Sample:
+    brace = line.find("{")
+    space = line.find(" ")
+    if brace == -1 or (space != -1 and space < brace):
+        name, _, rest = line.partition(" ")
+        return name, {}, float(rest.split()[0])
+    labels: dict[str, str] = {}
+    pos = brace + 1
+    while True:
+        while pos < len(line) and line[pos] in " \t,":
+            pos += 1
+        if pos < len(line) and line[pos] == "}":
+            break
+        m = _LABEL.match(line, pos)
+        if m is None:
+            raise ValueError(f"bad labels in {line[:120]!r}")
+        labels[m.group(1)] = _unescape(m.group(2))
+        pos = m.end()
+    return line[:brace], labels, float(line[pos + 1 :].split(maxsplit=1)[0])
+
+
+def fast_samples(text: str) -> Iterator[Sample]:
+    """Samples of the wanted families from Prometheus text format, skipping everything else unparsed."""
+    for line in text.split("\n"):  # the format separates lines by \n only (not str.splitlines' set)
+        if not line.startswith("kepler_"):
+            continue
+        end = min((i for i in (line.find("{"), line.find(" ")) if i != -1), default=len(line))
+        if wanted(line[:end]):
+            yield _parse_line(line)
+
+
+def library_samples(text: str, *, openmetrics: bool) -> Iterator[Sample]:
+    families = parse_openmetrics(text) if openmetrics else parse_text(text)  # type: ignore[no-untyped-call]
+    for fam in families:
+        for s in fam.samples:
+            if wanted(s.name):
+                yield s.name, dict(s.labels), float(s.value)
+
+
+def parse_exposition(text: str, *, openmetrics: bool = False, default_node: str = "") -> ParsedScrape:
+    """Extract pod and node energy counters from one Kepler /metrics response."""
     try:
-        if openmetrics:
-            return list(parse_openmetrics(text))  # type: ignore[no-untyped-call]
-        return list(parse_text(text))
+        samples = list(library_samples(text, openmetrics=True) if openmetrics else fast_samples(text))
     except ValueError as exc:
         raise SourceError(
             f"cannot parse the Kepler exposition: {exc}",
             hint="check that --kepler-url points at Kepler's /metrics",
         ) from exc
+    return scrape_from_samples(samples, default_node)
 
 
-def _new_pod(labels: dict[str, str], value: float) -> PodCounter:
-    uid, zone, node = labels.get("pod_id", ""), labels.get("zone", ""), labels.get("node_name", "")
-    return PodCounter(
-        f"p|{node}|{uid}|{zone}",
-        uid,
-        labels.get("pod_namespace", ""),
-        labels.get("pod_name", ""),
-        node,
-        zone,
-        value,
-    )
-
-
-def _old_container(labels: dict[str, str], zone: str, value: float, default_node: str) -> PodCounter:
-    ns, pod = labels.get("container_namespace", ""), labels.get("pod_name", "")
-    node = labels.get("instance") or default_node
-    # Old generation has no pod UID: namespace/name identifies the pod; containers are separate counters.
-    return PodCounter(
-        f"c|{node}|{labels.get('container_id', '')}|{zone}", f"{ns}/{pod}", ns, pod, node, zone, value
-    )
-
-
-def parse_exposition(text: str, *, openmetrics: bool = False, default_node: str = "") -> ParsedScrape:
-    """Extract pod and node energy counters from one Kepler /metrics response."""
-    fams = _families(text, openmetrics)
-    names = {f.name for f in fams} | {f.name + "_total" for f in fams if f.type == "counter"}
-    out = ParsedScrape(kepler.detect_generation(names), None)
-    for fam in fams:
-        _collect_family(out, fam, default_node)
+def scrape_from_samples(samples: list[Sample], default_node: str = "") -> ParsedScrape:
+    out = ParsedScrape(kepler.detect_generation({name for name, _, _ in samples}), None)
+    for name, labels, value in samples:
+        if name in (kepler.NEW_BUILD_INFO, kepler.OLD_BUILD_INFO):
+            out.version = labels.get("version") or out.version
+        elif name == kepler.NEW_NODE_WATTS:
+            out.node_watts.append(value)
+        elif name == kepler.NEW_POD_JOULES:
+            uid, zone, node = (
+                labels.get("pod_id", ""),
+                labels.get("zone", ""),
+                labels.get("node_name", default_node),
+            )
+            out.pods.append(
+                PodCounter(
+                    f"p|{node}|{uid}|{zone}",
+                    uid,
+                    labels.get("pod_namespace", ""),
+                    labels.get("pod_name", ""),
+                    node,
+                    zone,
+                    value,
+                )
+            )
+            out.zones.add(zone)
+        elif name in _NODE_KIND_NEW:
+            node, zone, kind = (
+                labels.get("node_name", default_node),
+                labels.get("zone", ""),
+                _NODE_KIND_NEW[name],
+            )
+            out.nodes.append(NodeCounter(f"n|{node}|{zone}|{kind}", node, zone, kind, value))
+            out.zones.add(zone)
+        else:
+            _old_sample(out, name, labels, value, default_node)
     return out
 
 
-def _collect_family(out: ParsedScrape, fam, default_node: str) -> None:  # type: ignore[no-untyped-def]
-    name = fam.name
-    if name in (kepler.NEW_BUILD_INFO, kepler.OLD_BUILD_INFO):
-        for s in fam.samples:
-            out.version = s.labels.get("version") or out.version
+def _old_sample(
+    out: ParsedScrape, name: str, labels: dict[str, str], value: float, default_node: str
+) -> None:
+    m = _OLD_JOULES.match(name)
+    if m is None or m.group(2) not in kepler.KNOWN_ZONES:
         return
-    if name == kepler.NEW_NODE_WATTS:
-        out.node_watts.extend(s.value for s in fam.samples)
+    level, zone = m.group(1), m.group(2)
+    mode = labels.get("mode", "dynamic")
+    if level == "container" and mode == "dynamic":
+        ns, pod = labels.get("container_namespace", ""), labels.get("pod_name", "")
+        node = labels.get("instance") or default_node
+        # Old generation has no pod UID: namespace/name identifies the pod; containers are separate counters.
+        out.pods.append(
+            PodCounter(
+                f"c|{node}|{labels.get('container_id', '')}|{zone}", f"{ns}/{pod}", ns, pod, node, zone, value
+            )
+        )
+    elif level == "node":
+        node = labels.get("exported_instance") or labels.get("instance") or default_node
+        kind = "active" if mode == "dynamic" else "idle"
+        out.nodes.append(
+            NodeCounter(f"n|{node}|{zone}|{kind}|{labels.get('package', '')}", node, zone, kind, value)
+        )
+    else:
         return
-    if name == kepler.NEW_POD_JOULES[: -len("_total")]:
-        for s in fam.samples:
-            if s.name.endswith("_total"):
-                pc = _new_pod(s.labels, s.value)
-                out.pods.append(pc)
-                out.zones.add(pc.zone)
-        return
-    kind = _NODE_KIND_NEW.get(name)
-    if kind:
-        for s in fam.samples:
-            if s.name.endswith("_total"):
-                node, zone = s.labels.get("node_name", default_node), s.labels.get("zone", "")
-                out.nodes.append(NodeCounter(f"n|{node}|{zone}|{kind}", node, zone, kind, s.value))
-                out.zones.add(zone)
-        return
-    _collect_old(out, fam, default_node)
-
-
-def _collect_old(out: ParsedScrape, fam, default_node: str) -> None:  # type: ignore[no-untyped-def]
-    parts = fam.name.split("_")
-    if len(parts) != 4 or parts[0] != "kepler" or parts[3] != "joules" or parts[2] not in kepler.KNOWN_ZONES:
-        return
-    level, zone = parts[1], parts[2]
-    for s in fam.samples:
-        if not s.name.endswith("_total"):
-            continue
-        mode = s.labels.get("mode", "dynamic")
-        if level == "container" and mode == "dynamic":
-            out.pods.append(_old_container(s.labels, zone, s.value, default_node))
-        elif level == "node":
-            node = s.labels.get("exported_instance") or s.labels.get("instance") or default_node
-            kind = "active" if mode == "dynamic" else "idle"
-            key = f"n|{node}|{zone}|{kind}|{s.labels.get('package', '')}"
-            out.nodes.append(NodeCounter(key, node, zone, kind, s.value))
-        else:
-            continue
-        out.zones.add(zone)
+    out.zones.add(zone)

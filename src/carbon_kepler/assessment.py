@@ -1,0 +1,264 @@
+"""Compliance use case: hourly energy of a unit → emissions → Korean checks → result models.
+
+Sits beside engine.py at the composition level: it wires the carbon and compliance domain to the
+energy the engine attributed, with the organisation config (or honest defaults without one).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
+
+from carbon_kepler.carbon.electricitymaps import (
+    ElectricityMapsClient,
+    ElectricityMapsProvider,
+    ElectricityMapsSettings,
+)
+from carbon_kepler.carbon.emissions import configured_pue, emissions
+from carbon_kepler.carbon.factors import (
+    CarbonIntensityData,
+    FactorChoice,
+    choose_factor,
+    load_carbon_intensity,
+)
+from carbon_kepler.carbon.intensity import (
+    FallbackChain,
+    IntensityProvider,
+    RegionsData,
+    load_regions,
+    official_kr_profile,
+)
+from carbon_kepler.carbon.model import EmissionsResult, EnergyWindow, HourEnergy, Instrument
+from carbon_kepler.compliance.checks import CheckContext, CheckOptions, run_checks
+from carbon_kepler.compliance.labels import reason
+from carbon_kepler.compliance.model import CheckResult, ReportingSummary, Status
+from carbon_kepler.compliance.reporting import reporting_summary
+from carbon_kepler.compliance.rules import RegulationsData, load_regulations
+from carbon_kepler.core.figures import Figure, Notice, Quality
+from carbon_kepler.core.period import Period
+from carbon_kepler.core.units import joules_to_kwh
+from carbon_kepler.energy.attribution import WorkloadHour
+from carbon_kepler.orgconfig import OrgConfig, load_org_config
+from carbon_kepler.results import PeriodOut
+
+PUE_CODE = "KR_PUE_GREEN_DC"
+GRID_ZONE = "KR"
+
+
+class UnitKind(StrEnum):
+    CLUSTER = "cluster"
+    NAMESPACE = "namespace"
+    WORKLOAD = "workload"
+
+
+class Unit(BaseModel):
+    model_config = ConfigDict(frozen=True)
+    kind: UnitKind = Field(description="cluster | namespace | workload.")
+    key: str = Field(
+        description="Unit key as used for baselines: cluster:<name>, namespace:<ns>, workload:<ns>/<name>."
+    )
+    namespace: str | None = Field(None, description="Namespace of the unit, when it has one.")
+    workload: str | None = Field(None, description="Owner workload name, when the unit is a workload.")
+
+
+class Assessment(BaseModel):
+    """Energy, emissions and every compliance check of one unit for one period."""
+
+    model_config = ConfigDict(frozen=True)
+    unit: Unit
+    period: PeriodOut
+    energy_source: str = Field(description="Where the energy figures come from.")
+    it_energy: Figure = Field(description="IT energy (active + allocated idle/system), kWh.")
+    facility_energy: Figure = Field(description="IT energy × PUE, kWh.")
+    emissions_location: Figure = Field(description="Location-based emissions, gCO2eq.")
+    emissions_market: Figure = Field(description="Market-based emissions, gCO2eq (instruments at 0 g/kWh).")
+    intensity: Figure | None = Field(
+        description="Energy-weighted grid intensity of the unit's energy, gCO2eq/kWh."
+    )
+    factor: Figure = Field(
+        description="Official emission factor the hourly series is scaled to, with vintage and source."
+    )
+    factor_choice: str = Field(description="Why this factor (reporting year and purpose).")
+    intensity_series: str = Field(description="The hourly intensity series used (live or assumed profile).")
+    pue: Figure = Field(description="PUE used for facility energy.")
+    checks: list[CheckResult] = Field(
+        description="Every compliance check with status, value, threshold, kind and source."
+    )
+    reporting: ReportingSummary | None = Field(
+        None, description="Cluster only: shares of statutory reporting thresholds."
+    )
+    coverage: float = Field(description="Fraction of the period's hours the energy source had data (0–1).")
+    warnings: list[Notice] = Field(default_factory=list)
+
+    @property
+    def worst(self) -> Status:
+        statuses = {c.status for c in self.checks}
+        for s in (Status.NON_COMPLIANT, Status.NOT_ASSESSED):
+            if s in statuses:
+                return s
+        return Status.COMPLIANT
+
+
+@dataclass(frozen=True)
+class LiveIntensity:
+    token: str | None = None
+    url: str | None = None
+
+
+class Assessor:
+    """Loaded once: reference data, organisation config, factor, PUE, instruments and intensity series."""
+
+    def __init__(
+        self, org_path: Path | None, *, live: LiveIntensity | None = None, today: datetime | None = None
+    ) -> None:
+        self.carbon: CarbonIntensityData = load_carbon_intensity()
+        self.regions: RegionsData = load_regions()
+        self.regulations: RegulationsData = load_regulations()
+        now = today or datetime.now(UTC)
+        self.org: OrgConfig | None = (
+            load_org_config(
+                org_path,
+                today=now.date(),
+                carbon=self.carbon,
+                regions=self.regions,
+                regulations=self.regulations,
+            )
+            if org_path
+            else None
+        )
+        self.year = now.year
+        self.factor: FactorChoice = (
+            self.org.factor_choice(self.carbon) if self.org else choose_factor(self.carbon)
+        )
+        site = self.org.site_for_cluster(None) if self.org else None
+        self.pue: Figure | None = self.org.site_pue(site, self.regions) if self.org and site else None
+        self.instruments: tuple[Instrument, ...] = (
+            self.org.instruments(site, self.carbon) if self.org and site else ()
+        )
+        self.options = self.org.check_options() if self.org else CheckOptions()
+        profile = official_kr_profile(self.carbon, self.factor)
+        self.intensity: IntensityProvider = profile
+        if live and live.token:
+            em = ElectricityMapsSettings(
+                token=SecretStr(live.token), **({"base_url": live.url} if live.url else {})
+            )
+            self.intensity = FallbackChain(ElectricityMapsProvider(ElectricityMapsClient(em)), profile)
+
+    def assess(
+        self,
+        unit: Unit,
+        rows: list[WorkloadHour],
+        period: Period,
+        period_out: PeriodOut,
+        *,
+        coverage: float,
+        source: str,
+        cluster: bool = False,
+    ) -> Assessment:
+        window = window_of(rows, period, coverage)
+        result = self._emissions(window)
+        ctx = CheckContext(
+            window=window,
+            emissions=result,
+            regulations=self.regulations,
+            year=self.year,
+            baseline=self.org.baseline_for(unit.key) if self.org else None,
+            overrides=self.org.overrides if self.org else {},
+            override_origin=self.org.source_path if self.org else "",
+            options=self.options,
+        )
+        checks = [self._pue_gate(c) for c in run_checks(ctx)]
+        return Assessment(
+            unit=unit,
+            period=period_out,
+            energy_source=source,
+            it_energy=result.it_energy,
+            facility_energy=result.facility_energy,
+            emissions_location=result.location_based,
+            emissions_market=result.market_based,
+            intensity=result.intensity_location,
+            factor=self.factor.figure(),
+            factor_choice=self.factor.reason,
+            intensity_series=result.intensity_series.source,
+            pue=result.pue,
+            checks=checks,
+            reporting=reporting_summary(window, result, self.regulations, self.options) if cluster else None,
+            coverage=coverage,
+            warnings=list(result.warnings) + self._pue_notice(),
+        )
+
+    def _emissions(self, window: EnergyWindow) -> EmissionsResult:
+        intensity = self.intensity.hourly(GRID_ZONE, [h.hour_utc for h in window.hours])
+        pue = self.pue or configured_pue(1.0, "PUE not configured: IT energy only")
+        return emissions(window, intensity, pue, self.instruments)
+
+    def _pue_gate(self, check: CheckResult) -> CheckResult:
+        """Without a configured PUE the certification check cannot be assessed (never a default pass)."""
+        if check.code != PUE_CODE or self.pue is not None or check.status is Status.NOT_ASSESSED:
+            return check
+        en, ko = reason("PUE_NOT_CONFIGURED")
+        return check.model_copy(
+            update={
+                "status": Status.NOT_ASSESSED,
+                "measured": None,
+                "reason_code": "PUE_NOT_CONFIGURED",
+                "reason_en": en,
+                "reason_ko": ko,
+                "pue_score": None,
+            }
+        )
+
+    def _pue_notice(self) -> list[Notice]:
+        if self.pue is not None:
+            return []
+        return [
+            Notice(
+                code="PUE_NOT_CONFIGURED",
+                message="no organisation config with a site PUE: emissions are IT energy only (PUE 1.0) and the PUE check is not assessed; pass --org-config",
+            )
+        ]
+
+
+class WorkloadStatus(BaseModel):
+    """One row of a compliance inventory (small: the full Assessment is one call away)."""
+
+    model_config = ConfigDict(frozen=True)
+    key: str = Field(description="namespace/workload.")
+    namespace: str
+    workload: str
+    energy_kwh: float = Field(
+        description="IT energy in the period, kWh (measured, incl. allocated idle/system)."
+    )
+    emissions_g: float = Field(description="Location-based emissions, gCO2eq.")
+    intensity_g_per_kwh: float | None = Field(description="Energy-weighted grid intensity, gCO2eq/kWh.")
+    statuses: dict[str, Status] = Field(description="Status of each check by code.")
+    worst: Status = Field(
+        description="NON_COMPLIANT if any check fails, else NOT_ASSESSED if any is, else COMPLIANT."
+    )
+
+    @classmethod
+    def of(cls, a: Assessment) -> WorkloadStatus:
+        return cls(
+            key=f"{a.unit.namespace}/{a.unit.workload}",
+            namespace=a.unit.namespace or "",
+            workload=a.unit.workload or "",
+            energy_kwh=round(a.it_energy.value, 6),
+            emissions_g=round(a.emissions_location.value, 3),
+            intensity_g_per_kwh=round(a.intensity.value, 2) if a.intensity else None,
+            statuses={c.code: c.status for c in a.checks},
+            worst=a.worst,
+        )
+
+
+def window_of(rows: list[WorkloadHour], period: Period, coverage: float) -> EnergyWindow:
+    by_hour: dict[int, float] = defaultdict(float)
+    for r in rows:
+        if period.start_ts <= r.hour_utc < period.end_ts:
+            by_hour[r.hour_utc] += r.total_j
+    hours = tuple(HourEnergy(h, joules_to_kwh(j)) for h, j in sorted(by_hour.items()))
+    return EnergyWindow(hours=hours, period=period, coverage=coverage, quality=Quality.MEASURED)
