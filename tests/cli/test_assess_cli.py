@@ -16,11 +16,23 @@ ROOT = Path(__file__).parents[2]
 def run(*args: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("CARBON_KEPLER_")}
     env["COLUMNS"] = "200"
-    return subprocess.run([sys.executable, "-m", "carbon_kepler", *args], capture_output=True, text=True, env=env, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "carbon_kepler", *args], capture_output=True, text=True, env=env, timeout=120
+    )
 
 
 def test_korean_output_has_no_untranslated_check_names(store_6h: Path) -> None:
-    proc = run("assess", "--source", "store", "--store", str(store_6h), "--lang", "ko", "--org-config", str(ROOT / "examples" / "demo-org.yaml"))
+    proc = run(
+        "assess",
+        "--source",
+        "store",
+        "--store",
+        str(store_6h),
+        "--lang",
+        "ko",
+        "--org-config",
+        str(ROOT / "examples" / "demo-org.yaml"),
+    )
     assert proc.returncode == 0, proc.stderr
     regs = load_regulations()
     for item in regs.named():
@@ -34,7 +46,11 @@ def test_json_names_factor_vintage_source_and_every_check(store_6h: Path) -> Non
     proc = run("assess", "--source", "store", "--store", str(store_6h), "--json")
     assert proc.returncode == 0, proc.stderr
     out = json.loads(proc.stdout)
-    assert out["factor"]["value"] == 417.3 and out["factor"]["year"] == 2023 and "KR_2023" in out["factor"]["source"]
+    assert (
+        out["factor"]["value"] == 417.3
+        and out["factor"]["year"] == 2023
+        and "KR_2023" in out["factor"]["source"]
+    )
     codes = {c["code"]: c for c in out["checks"]}
     assert set(codes) == {"KR_CARBON_2050", "KR_PUE_GREEN_DC", "KR_REDUCTION_PATHWAY"}
     # no org config: no PUE and no baseline → those two are NOT_ASSESSED, never a default pass
@@ -55,4 +71,6 @@ def test_bad_org_config_names_file_key_and_allowed_values(store_6h: Path, tmp_pa
     cfg.write_text("version: 1\nsites:\n  - name: x\n    region: aws:nowhere-1\n    pue: 1.2\n")
     proc = run("assess", "--source", "store", "--store", str(store_6h), "--org-config", str(cfg))
     assert proc.returncode == 2
-    assert str(cfg) in proc.stderr and "sites[0].region" in proc.stderr and "aws:ap-northeast-2" in proc.stderr
+    assert (
+        str(cfg) in proc.stderr and "sites[0].region" in proc.stderr and "aws:ap-northeast-2" in proc.stderr
+    )

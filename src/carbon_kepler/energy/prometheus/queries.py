@@ -149,7 +149,8 @@ def build_versions(range_s: int) -> str:
 
 
 def node_zones_and_watts(range_s: int) -> str:
-    return f"max by (zone) (max_over_time({kepler.NEW_NODE_WATTS}[{range_s}s]))"
+    """Mean node power per zone over the period (from the joule counters, always scraped)."""
+    return f"max by (zone) (rate({kepler.NEW_NODE_JOULES}[{range_s}s]))"
 
 
 def pod_owners(range_s: int) -> str:

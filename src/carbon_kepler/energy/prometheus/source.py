@@ -181,6 +181,9 @@ class PrometheusSource:
         data.node_hours = _node_rows(self.energy_rows(q.node_family(zones, old), period, scrape_s), old)
         self._owners(data, rng, at)
         if not data.pod_hours and not data.node_hours:
+            fake = next((w for w in data.warnings if w.code == "FAKE_METER"), None)
+            if fake:
+                raise NoKeplerData(fake.message)
             raise NoKeplerData(
                 f"{self.client.base} has Kepler series but no energy for zones {','.join(zones)} in {period.label()}",
                 hint="check --zones (e.g. package,dram) and the period",
