@@ -37,7 +37,7 @@ def test_korean_output_has_no_untranslated_check_names(store_6h: Path) -> None:
     regs = load_regulations()
     for item in regs.named():
         assert item.name_en not in proc.stdout, item.name_en
-    checks = [c for c in regs.checks]
+    checks = list(regs.checks)
     assert all(c.name_ko in proc.stdout for c in checks)
     assert "충족" in proc.stdout or "미충족" in proc.stdout
 
