@@ -3,7 +3,7 @@
 The demo week (SimConfig() defaults: 3 nodes, ~40 pods, a Kepler restart, short CronJobs, a node
 without dram) is scraped every --interval seconds per node; see carbon_kepler.energy.demo.
 
-    python scripts/build_demo_store.py [--interval 30] [--hours N] [--out PATH]
+    python scripts/build_demo_store.py [--interval 15] [--hours N] [--out PATH]
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from carbon_kepler.energy.source import demo_store_path
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--interval", type=int, default=30)
+    ap.add_argument("--interval", type=int, default=15)
     ap.add_argument("--hours", type=int, default=None)
     ap.add_argument("--out", type=Path, default=demo_store_path())
     args = ap.parse_args()

@@ -11,6 +11,7 @@ from carbon_kepler import __version__
 from carbon_kepler.cli.commands.assess import assess
 from carbon_kepler.cli.commands.collect import collect
 from carbon_kepler.cli.commands.energy import energy
+from carbon_kepler.cli.commands.serve import serve
 from carbon_kepler.core.errors import CarbonKeplerError
 
 app = typer.Typer(
@@ -23,6 +24,7 @@ app = typer.Typer(
 app.command()(energy)
 app.command()(assess)
 app.command()(collect)
+app.command()(serve)
 
 
 def _version(value: bool) -> None:

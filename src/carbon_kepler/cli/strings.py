@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 STRINGS: dict[str, dict[str, str]] = {
-    "energy_title": {"en": "Energy by {by}", "ko": "{by}별 에너지"},
+    "energy_title": {"en": "Energy by {by} (kWh)", "ko": "{by}별 에너지 (kWh)"},
     "namespace": {"en": "namespace", "ko": "네임스페이스"},
     "workload": {"en": "workload", "ko": "워크로드"},
     "node": {"en": "node", "ko": "노드"},
     "pod": {"en": "pod", "ko": "파드"},
     "kind": {"en": "kind", "ko": "종류"},
-    "pods": {"en": "pods", "ko": "파드 수"},
-    "active": {"en": "active kWh", "ko": "활성 kWh"},
-    "allocated": {"en": "idle+system kWh", "ko": "유휴+시스템 kWh"},
-    "total": {"en": "total kWh", "ko": "합계 kWh"},
-    "share": {"en": "share %", "ko": "비중 %"},
+    "pods": {"en": "pods", "ko": "파드"},
+    "active": {"en": "active", "ko": "활성"},
+    "allocated": {"en": "idle+sys", "ko": "유휴·시스템"},
+    "inferred": {
+        "en": "* owner inferred from pod-name conventions (kube-state-metrics' kube_pod_owner not available)",
+        "ko": "* 파드 이름 규칙으로 소유 워크로드를 추정함(kube-state-metrics의 kube_pod_owner 없음)",
+    },
+    "total": {"en": "total", "ko": "합계"},
+    "share": {"en": "%", "ko": "%"},
     "period": {"en": "Period", "ko": "기간"},
     "source": {"en": "Source", "ko": "출처"},
     "coverage": {"en": "data coverage", "ko": "데이터 커버리지"},

@@ -71,15 +71,24 @@ def energy(
 
 def render(report: EnergyReport, lang: str) -> None:
     by = report.group_by
+    per_workload = by in (GroupBy.WORKLOAD, GroupBy.POD)
     table = Table(title=t("energy_title", lang, by=t(by.value, lang)), title_justify="left")
+    if per_workload:
+        table.add_column(t("namespace", lang), overflow="fold")
     table.add_column(t(by.value, lang), overflow="fold")
-    if by in (GroupBy.WORKLOAD, GroupBy.POD):
-        table.add_column(t("kind", lang), style="dim")
-    table.add_column(t("pods", lang), justify="right")
+    table.add_column(t("pods", lang), justify="right", no_wrap=True)
     for col in ("active", "allocated", "total", "share"):
-        table.add_column(t(col, lang), justify="right")
+        table.add_column(t(col, lang), justify="right", no_wrap=True)
+    inferred = False
     for r in report.rows:
-        cells = [r.key] + ([r.kind or ""] if by in (GroupBy.WORKLOAD, GroupBy.POD) else [])
+        if per_workload:
+            kind, _, how = (r.kind or "").partition(" (")
+            inferred = inferred or how.startswith("pod-name")
+            name = r.key.split("/", 1)[1]
+            star = "*" if how.startswith("pod-name") else ""
+            cells = [r.namespace or "", f"{name} [dim]{kind}{star}[/]"]
+        else:
+            cells = [r.key]
         table.add_row(
             *cells,
             str(r.pods),
@@ -91,7 +100,7 @@ def render(report: EnergyReport, lang: str) -> None:
     p = report.period
     console.print(
         f"[bold]{t('period', lang)}[/] [{p.start}, {p.end}) {p.timezone}, {p.hours} h · "
-        f"{t('source', lang)}: {report.source} · {t(report.quality.value, lang)}"
+        f"{t(report.quality.value, lang)} · {t('source', lang)}: {report.source}"
     )
     console.print(
         f"{t('zones', lang)}: {'+'.join(report.zones)} · {t('allocation', lang)}: {report.allocation} · "
@@ -99,6 +108,8 @@ def render(report: EnergyReport, lang: str) -> None:
         + (f" · Kepler {report.kepler_version}" if report.kepler_version else "")
     )
     console.print(table)
+    if inferred:
+        console.print(f"[dim]{t('inferred', lang)}[/]")
     if report.rows_omitted:
         console.print(t("omitted", lang, n=report.rows_omitted))
     rec = report.reconciliation
