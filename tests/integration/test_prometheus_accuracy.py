@@ -126,3 +126,16 @@ def test_old_generation_is_recognised_and_yields_per_pod_energy(prom_oldgen: Pro
     truth = truth_pod_hour(prom_oldgen.sim, key="ns_name")
     bad = violations(per_pod_hour(data), truth)
     assert not bad, f"{len(bad)} of {len(truth)} pod-hours off:\n" + "\n".join(bad[:20])
+
+
+def test_owner_workloads_come_from_kube_pod_owner(prom_week: PromWorld) -> None:
+    data = fetch(prom_week)
+    sim = prom_week.sim
+    for p in sim.pods:
+        if p.start_s >= sim.start and p.owner_kind in ("Deployment", "CronJob", "StatefulSet"):
+            owner = data.owners.get(p.uid)
+            assert owner is not None, p.name
+            assert (owner.kind, owner.name, owner.source) == (p.owner_kind, p.owner_name, "kube_pod_owner"), (
+                p.name
+            )
+    assert data.cpu_requests and all(v > 0 for v in data.cpu_requests.values())
