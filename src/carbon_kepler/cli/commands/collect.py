@@ -66,7 +66,7 @@ def collect(
     )
     with c.make_http_client(opts) as client:
         try:
-            rounds = c.run(c.Collector(st), kepler_url, client, interval_s=secs, max_scrapes=scrapes)
+            ok = c.run(c.Collector(st), kepler_url, client, interval_s=secs, max_scrapes=scrapes)
         except KeyboardInterrupt:
-            rounds = -1
-    err_console.print("stopped" if rounds < 0 else f"done: {rounds} round(s)")
+            ok = -1
+    err_console.print("stopped" if ok < 0 else f"done: {ok} successful scrape(s)", soft_wrap=True)

@@ -182,8 +182,13 @@ def run(
     max_scrapes: int | None = None,
     on_scrape: Callable[[IngestStats], None] | None = None,
 ) -> int:
-    """Poll every URL each interval until stopped (Ctrl-C / SIGTERM) or `max_scrapes` rounds."""
-    rounds = 0
+    """Poll every URL each interval until stopped (Ctrl-C / SIGTERM) or `max_scrapes` rounds.
+
+    Returns the number of successful scrapes; a failed scrape is logged and retried next round. With
+    `max_scrapes` set and not one scrape succeeding, the last error is raised.
+    """
+    rounds = ok = 0
+    last_error: SourceError | None = None
     next_t = clock()
     while max_scrapes is None or rounds < max_scrapes:
         for url in urls:
@@ -192,10 +197,16 @@ def run(
                 stats = collector.ingest(url, text, clock(), openmetrics=om)
             except SourceError as exc:
                 log.warning("scrape failed: %s", exc)
+                last_error = exc
                 continue
+            ok += 1
             if on_scrape:
                 on_scrape(stats)
         rounds += 1
+        if max_scrapes is not None and rounds >= max_scrapes:
+            break
         next_t += interval_s
         sleep(max(0.0, next_t - clock()))
-    return rounds
+    if ok == 0 and last_error is not None:
+        raise last_error
+    return ok

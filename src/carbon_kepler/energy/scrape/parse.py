@@ -170,7 +170,23 @@ def scrape_from_samples(samples: list[Sample], default_node: str = "") -> Parsed
             out.zones.add(zone)
         else:
             _old_sample(out, name, labels, value, default_node)
+    _old_pods_to_node(out, default_node)
     return out
+
+
+def _old_pods_to_node(out: ParsedScrape, default_node: str) -> None:
+    """Old-generation container series carry no node label (Prometheus adds `instance` at scrape): on a
+    direct scrape, file the pods under the node that this Kepler's node counters name."""
+    nodes = {n.node for n in out.nodes}
+    if out.generation is not Generation.OLD or len(nodes) != 1:
+        return
+    node = nodes.pop()
+    out.pods = [
+        p._replace(node=node, key=p.key.replace(f"c|{default_node}|", f"c|{node}|", 1))
+        if p.node == default_node
+        else p
+        for p in out.pods
+    ]
 
 
 def _old_sample(
