@@ -437,8 +437,8 @@ def _cli(*args: str, home: Path) -> subprocess.CompletedProcess[str]:
 
 
 def test_tls_failure_is_one_line_naming_ca_file_and_insecure(tmp_path: Path) -> None:
-    """`collect` against HTTPS with a self-signed certificate: one warning line naming both fixes,
-    no traceback, nothing stored; `--ca-file <that certificate>` verifies and stores the scrape."""
+    """`collect` against HTTPS with a self-signed certificate: exit 2 with one `error:` line naming both
+    fixes (after the per-scrape warning), no traceback, nothing stored; `--ca-file <that certificate>` verifies and stores the scrape."""
     sim = Simulation(SimConfig(hours=1, restart=None))
     tls = make_self_signed(tmp_path / "tls")
     bad_store, good_store = tmp_path / "bad.sqlite", tmp_path / "good.sqlite"
@@ -450,7 +450,8 @@ def test_tls_failure_is_one_line_naming_ca_file_and_insecure(tmp_path: Path) -> 
         hits = dict(server.hits)
 
     assert "Traceback" not in bad.stderr, bad.stderr
-    lines = [ln for ln in bad.stderr.splitlines() if "--ca-file" in ln]
+    assert bad.returncode == 2, bad.stderr
+    lines = [ln for ln in bad.stderr.splitlines() if "--ca-file" in ln and ln.startswith("error:")]
     assert len(lines) == 1, bad.stderr
     line = lines[0]
     assert "--insecure" in line and url in line and "TLS certificate" in line, line
