@@ -23,6 +23,7 @@ from carbon_kepler.carbon.emissions import configured_pue, emissions
 from carbon_kepler.carbon.factors import (
     CarbonIntensityData,
     FactorChoice,
+    Purpose,
     choose_factor,
     load_carbon_intensity,
 )
@@ -110,11 +111,28 @@ class LiveIntensity:
     url: str | None = None
 
 
+@dataclass(frozen=True)
+class FactorRequest:
+    """A factor choice given on the command line / tool call; overrides the org config's `reporting`."""
+
+    purpose: Purpose | None = None
+    reporting_year: int | None = None
+    factor_id: str | None = None
+
+    def given(self) -> bool:
+        return any((self.purpose, self.reporting_year, self.factor_id))
+
+
 class Assessor:
     """Loaded once: reference data, organisation config, factor, PUE, instruments and intensity series."""
 
     def __init__(
-        self, org_path: Path | None, *, live: LiveIntensity | None = None, today: datetime | None = None
+        self,
+        org_path: Path | None,
+        *,
+        live: LiveIntensity | None = None,
+        today: datetime | None = None,
+        factor: FactorRequest | None = None,
     ) -> None:
         self.carbon: CarbonIntensityData = load_carbon_intensity()
         self.regions: RegionsData = load_regions()
@@ -132,9 +150,7 @@ class Assessor:
             else None
         )
         self.year = now.year
-        self.factor: FactorChoice = (
-            self.org.factor_choice(self.carbon) if self.org else choose_factor(self.carbon)
-        )
+        self.factor: FactorChoice = self._factor(factor or FactorRequest())
         site = self.org.site_for_cluster(None) if self.org else None
         self.pue: Figure | None = self.org.site_pue(site, self.regions) if self.org and site else None
         self.instruments: tuple[Instrument, ...] = (
@@ -148,6 +164,13 @@ class Assessor:
                 token=SecretStr(live.token), **({"base_url": live.url} if live.url else {})
             )
             self.intensity = FallbackChain(ElectricityMapsProvider(ElectricityMapsClient(em)), profile)
+
+    def _factor(self, req: FactorRequest) -> FactorChoice:
+        if req.given() or self.org is None:
+            year = req.reporting_year or (self.org.reporting.year if self.org else None)
+            purpose = req.purpose or (Purpose.DISCLOSURE if req.reporting_year else Purpose.LATEST)
+            return choose_factor(self.carbon, purpose=purpose, reporting_year=year, factor_id=req.factor_id)
+        return self.org.factor_choice(self.carbon)
 
     def assess(
         self,

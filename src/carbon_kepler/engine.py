@@ -11,7 +11,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from carbon_kepler.assessment import Assessment, Assessor, LiveIntensity, Unit, UnitKind, WorkloadStatus
+from carbon_kepler.assessment import (
+    Assessment,
+    Assessor,
+    FactorRequest,
+    LiveIntensity,
+    Unit,
+    UnitKind,
+    WorkloadStatus,
+)
+from carbon_kepler.carbon.factors import Purpose
 from carbon_kepler.core.errors import InputError
 from carbon_kepler.core.figures import Figure, Notice, Quality
 from carbon_kepler.core.period import Clock, Period, resolve_period, system_clock, zone
@@ -82,7 +91,8 @@ class Engine:
                 s.electricitymaps_token.get_secret_value() if s.electricitymaps_token else None,
                 s.electricitymaps_url,
             )
-            self._assessor = Assessor(s.org_config, live=live, today=self.clock())
+            factor = FactorRequest(Purpose(s.purpose) if s.purpose else None, s.reporting_year, s.factor)
+            self._assessor = Assessor(s.org_config, live=live, today=self.clock(), factor=factor)
         return self._assessor
 
     @classmethod

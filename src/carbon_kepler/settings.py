@@ -69,6 +69,13 @@ class Settings(BaseSettings):
     electricitymaps_url: str | None = Field(
         None, description="Electricity Maps API root (default: public v3 API)."
     )
+    purpose: str | None = Field(
+        None,
+        pattern="^(latest|disclosure|k-ets)$",
+        description="Why you report: latest | disclosure | k-ets (picks the official factor).",
+    )
+    reporting_year: int | None = Field(None, ge=2000, le=2100, description="Reporting year (factor vintage).")
+    factor: str | None = Field(None, description="Official factor id, e.g. KR_2023 (overrides purpose/year).")
 
     @field_validator("zones", mode="before")
     @classmethod

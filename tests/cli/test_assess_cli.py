@@ -74,3 +74,29 @@ def test_bad_org_config_names_file_key_and_allowed_values(store_6h: Path, tmp_pa
     assert (
         str(cfg) in proc.stderr and "sites[0].region" in proc.stderr and "aws:ap-northeast-2" in proc.stderr
     )
+
+
+def test_reporting_year_and_purpose_choose_the_factor(store_6h: Path) -> None:
+    """domain.md §4.2: K-ETS settles with the allocation factor; disclosure uses the latest single year."""
+    expected = {
+        ("k-ets", "2024"): (459.4, 2016),  # K-ETS phase 3: 2014–16 average 0.4594
+        ("disclosure", "2022"): (454.1, 2022),  # 2020–22 average 0.4541
+        ("disclosure", "2025"): (417.3, 2023),  # latest single year 0.4173
+    }
+    for (purpose, year), (value, vintage) in expected.items():
+        proc = run(
+            "assess",
+            "--source",
+            "store",
+            "--store",
+            str(store_6h),
+            "--purpose",
+            purpose,
+            "--reporting-year",
+            year,
+            "--json",
+        )
+        assert proc.returncode == 0, proc.stderr
+        factor = json.loads(proc.stdout)["factor"]
+        assert (factor["value"], factor["year"]) == (value, vintage), (purpose, year)
+        assert factor["source"] and factor["unit"] == "gCO2eq/kWh"

@@ -55,6 +55,24 @@ OrgConfig = Annotated[
         rich_help_panel=SRC,
     ),
 ]
+PurposeOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--purpose",
+        help="latest | disclosure | k-ets: picks the official factor",
+        rich_help_panel="Emission factor",
+    ),
+]
+ReportingYear = Annotated[
+    int | None,
+    typer.Option(
+        "--reporting-year", help="Reporting year (factor vintage)", rich_help_panel="Emission factor"
+    ),
+]
+FactorId = Annotated[
+    str | None,
+    typer.Option("--factor", help="Official factor id, e.g. KR_2023", rich_help_panel="Emission factor"),
+]
 Zones = Annotated[
     str | None,
     typer.Option("--zones", help="RAPL zones, comma-separated (default package,dram)", rich_help_panel=SRC),

@@ -54,6 +54,9 @@ def assess(
     store: o.StorePath = None,
     config: o.Config = None,
     org_config: o.OrgConfig = None,
+    purpose: o.PurposeOpt = None,
+    reporting_year: o.ReportingYear = None,
+    factor: o.FactorId = None,
     zones: o.Zones = None,
     allocation: o.Allocation = None,
     since: o.Since = None,
@@ -82,6 +85,9 @@ def assess(
         allocation=allocation,
         lang=lang,
         org_config=org_config,
+        purpose=purpose,
+        reporting_year=reporting_year,
+        factor=factor,
     )
     with progress(not json_out) as step:
         result = eng.assess(PeriodArgs(since, start, end, period), selector, progress=step)

@@ -9,17 +9,19 @@ from __future__ import annotations
 import logging
 import os
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from carbon_kepler.cli import options as o
 from carbon_kepler.cli.common import settings_from
-from carbon_kepler.mcp_server.auth import TOKENS_ENV, AuthConfig, auth_config, load_tokens
-from carbon_kepler.mcp_server.server import HttpOptions, build_server, run_http, run_stdio, serve_engine
+
+if TYPE_CHECKING:
+    from carbon_kepler.mcp_server.auth import AuthConfig
 
 log = logging.getLogger(__name__)
 HTTP = "HTTP transport"
+TOKENS_ENV = "CARBON_KEPLER_MCP_AUTH_TOKENS"  # bearer tokens from a Secret, as an env var (never a flag)
 
 Http = Annotated[
     bool, typer.Option("--http", help="Serve streamable HTTP instead of stdio", rich_help_panel=HTTP)
@@ -115,6 +117,9 @@ def serve(
     cache_ttl: CacheTtl = 30.0,
 ) -> None:
     """MCP server for AI assistants: stdio by default, streamable HTTP with --http (health at /healthz)."""
+    # Imported here: the MCP SDK takes seconds to import and no other command needs it.
+    from carbon_kepler.mcp_server.server import HttpOptions, build_server, run_http, run_stdio, serve_engine
+
     settings = settings_from(
         config, source=source, prometheus_url=prometheus_url, token=token, token_file=token_file,
         ca_file=ca_file, insecure=insecure, store=store, zones=zones, allocation=allocation, lang=lang,
@@ -135,5 +140,7 @@ def serve(
 
 
 def _auth(token_file: Path | None, resource_url: str, issuer_url: str | None) -> AuthConfig | None:
-    entries = load_tokens(token_file, os.environ.get(TOKENS_ENV))
+    from carbon_kepler.mcp_server.auth import auth_config, load_tokens
+
+    entries = load_tokens(token_file, os.environ.get(TOKENS_ENV), TOKENS_ENV)
     return auth_config(entries, resource_url, issuer_url) if entries or token_file else None
