@@ -28,7 +28,11 @@ def test_demo_store_matches_ground_truth_for_every_pod_hour(week: Simulation) ->
         ours[(r.pod_uid, r.hour_utc)] += r.joules
     for (uid, _zone, hour), j in week.ground_truth_pods().items():
         truth[(uid, hour)] += j
-    bad = [k for k in set(ours) | set(truth) if abs(ours.get(k, 0.0) - truth.get(k, 0.0)) > max(0.01 * truth.get(k, 0.0), 400.0)]
+    bad = [
+        k
+        for k in set(ours) | set(truth)
+        if abs(ours.get(k, 0.0) - truth.get(k, 0.0)) > max(0.01 * truth.get(k, 0.0), 400.0)
+    ]
     assert not bad, f"{len(bad)} of {len(truth)} pod-hours off, e.g. {sorted(bad)[:3]}"
     assert sum(ours.values()) == pytest.approx(sum(truth.values()), rel=0.001)
 
