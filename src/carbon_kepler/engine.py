@@ -189,7 +189,7 @@ class Engine:
         assessor = self.assessor  # a broken org config fails before any query
         att = self.attribution(self.period(args), progress)
         rows = select(att.attributed.workloads, selector)
-        unit = _unit(selector, rows)
+        unit = unit_of(selector, rows)
         return assessor.assess(
             unit,
             rows,
@@ -218,7 +218,8 @@ class Engine:
         return att.period, sorted(out, key=lambda w: w.energy_kwh, reverse=True)
 
 
-def _unit(selector: Selector, rows: list[WorkloadHour]) -> Unit:
+def unit_of(selector: Selector, rows: list[WorkloadHour]) -> Unit:
+    """The unit a question is about: the workload, else the namespace, else the whole cluster."""
     if selector.workload:
         namespaces = sorted({r.namespace for r in rows})
         if len(namespaces) > 1:

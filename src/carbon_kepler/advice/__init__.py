@@ -1,0 +1,1 @@
+"""4. Recommendations with numbers (domain.md §7): temporal shift, rightsizing, regions, impact."""

@@ -21,6 +21,20 @@ from carbon_kepler.core.figures import Figure
 from carbon_kepler.energy.selector import Selector
 from carbon_kepler.engine import PeriodArgs
 
+# the shared data-source options (cli/options.py) handed to Settings as they are
+DATA_FLAGS = (
+    "source",
+    "prometheus_url",
+    "token",
+    "token_file",
+    "ca_file",
+    "insecure",
+    "store",
+    "zones",
+    "allocation",
+    "lang",
+    "org_config",
+)
 _T = {
     "title": {"en": "Impact on {unit}", "ko": "{unit}에 대한 효과"},
     "before": {"en": "before", "ko": "적용 전"},
@@ -96,37 +110,14 @@ def advise(
     lang: o.Lang = None,
 ) -> None:
     """Before/after of rightsizing, temporal shifting and regional migration on the measured energy."""
-    eng = engine_from(
-        config,
-        source=source,
-        prometheus_url=prometheus_url,
-        token=token,
-        token_file=token_file,
-        ca_file=ca_file,
-        insecure=insecure,
-        store=store,
-        zones=zones,
-        allocation=allocation,
-        lang=lang,
-        org_config=org_config,
-    )
+    eng = engine_from(config, **{k: v for k, v in locals().items() if k in DATA_FLAGS})
     if not (shift or rightsize or region):
         raise InputError(_t("nothing", eng.settings.lang))
-    plan = ImpactPlan(
-        rightsize=rightsize,
-        shift=shift,
-        region=region,
-        region_source=intensity_source,
-        current_region=current_region,
-        cpu_headroom=headroom,
-    )
+    plan = ImpactPlan(rightsize=rightsize, shift=shift, region=region, region_source=intensity_source)
+    plan = plan.model_copy(update={"current_region": current_region, "cpu_headroom": headroom})
+    selector = Selector(namespace=namespace, workload=workload)
     with progress(not json_out) as step:
-        result = Advisor(eng).impact(
-            PeriodArgs(since, start, end, period),
-            Selector(namespace=namespace, workload=workload),
-            plan,
-            step,
-        )
+        result = Advisor(eng).impact(PeriodArgs(since, start, end, period), selector, plan, step)
     if json_out:
         print_json(result)
     else:

@@ -16,6 +16,20 @@ from carbon_kepler.cli.output import console, print_json, progress
 from carbon_kepler.energy.selector import Selector
 from carbon_kepler.engine import PeriodArgs
 
+# the shared data-source options (cli/options.py) handed to Settings as they are
+DATA_FLAGS = (
+    "source",
+    "prometheus_url",
+    "token",
+    "token_file",
+    "ca_file",
+    "insecure",
+    "store",
+    "zones",
+    "allocation",
+    "lang",
+    "org_config",
+)
 _T = {
     "title": {
         "en": "{unit}: {kwh:,.3f} kWh re-priced by region",
@@ -79,20 +93,7 @@ def regions(
     lang: o.Lang = None,
 ) -> None:
     """Regional comparison: measured energy × each region's intensity and PUE, with PIPA/CSAP/latency flags."""
-    eng = engine_from(
-        config,
-        source=source,
-        prometheus_url=prometheus_url,
-        token=token,
-        token_file=token_file,
-        ca_file=ca_file,
-        insecure=insecure,
-        store=store,
-        zones=zones,
-        allocation=allocation,
-        lang=lang,
-        org_config=org_config,
-    )
+    eng = engine_from(config, **{k: v for k, v in locals().items() if k in DATA_FLAGS})
     selector = Selector(namespace=namespace, workload=workload)
     with progress(not json_out) as step:
         result = Advisor(eng).regions(
@@ -137,15 +138,13 @@ def render(r: RegionsResult, lang: str) -> None:
     console.print(f"[bold]{_t('title', lang, unit=unit, kwh=r.it_energy.value)}[/]")
     console.print(f"  {_t('source', lang, s=r.source, y=r.year or 'undated')} · [dim]{_t('method', lang)}[/]")
     console.print(_table(r, lang))
-    flags = {
-        c.code: c for opt in r.options if opt.leaves_korea for c in opt.constraints if c.code != "LATENCY"
-    }
+    used = {c for opt in r.options if opt.leaves_korea for c in opt.constraints}
+    flags = [c for c in r.constraints if c.code in used and c.code != "LATENCY"]
     if flags:
         console.print(f"[bold]{_t('constraints', lang)}[/]")
-        for c in flags.values():
-            console.print(
-                f"  • [{c.severity}] {c.message_ko if lang == 'ko' else c.message_en} [dim]({c.source})[/]"
-            )
+        for c in flags:
+            text = escape(f"[{c.severity}] {c.message_ko if lang == 'ko' else c.message_en}")
+            console.print(f"  • {text} [dim]({escape(c.source)})[/]")
     if r.unranked:
         left = ", ".join(f"{u.region}" for u in r.unranked)
         console.print(f"  [dim]{_t('unranked', lang)}: {left}[/]")

@@ -17,6 +17,18 @@ from carbon_kepler.core.errors import InputError
 from carbon_kepler.core.period import parse_instant
 from carbon_kepler.engine import PeriodArgs
 
+# the shared data-source options (cli/options.py) handed to Settings as they are
+DATA_FLAGS = (
+    "source",
+    "prometheus_url",
+    "token",
+    "token_file",
+    "ca_file",
+    "insecure",
+    "store",
+    "lang",
+    "org_config",
+)
 _T = {
     "title": {"en": "Cleanest window for a {d} job", "ko": "{d} 작업의 최저 탄소 실행 구간"},
     "best": {"en": "recommended", "ko": "추천"},
@@ -92,18 +104,7 @@ def schedule(
     lang: o.Lang = None,
 ) -> None:
     """Cleanest time to run a job: rolling mean intensity, savings vs now and vs its history, tariff band."""
-    eng = engine_from(
-        config,
-        source=source,
-        prometheus_url=prometheus_url,
-        token=token,
-        token_file=token_file,
-        ca_file=ca_file,
-        insecure=insecure,
-        store=store,
-        lang=lang,
-        org_config=org_config,
-    )
+    eng = engine_from(config, **{k: v for k, v in locals().items() if k in DATA_FLAGS})
     tz = eng.settings.timezone
     req = ScheduleRequest(
         duration_minutes=parse_minutes(duration),
