@@ -8,9 +8,12 @@ import sys
 import typer
 
 from carbon_kepler import __version__
+from carbon_kepler.cli.commands.advise import advise
 from carbon_kepler.cli.commands.assess import assess
 from carbon_kepler.cli.commands.collect import collect
 from carbon_kepler.cli.commands.energy import energy
+from carbon_kepler.cli.commands.regions import regions
+from carbon_kepler.cli.commands.schedule import schedule
 from carbon_kepler.cli.commands.serve import serve
 from carbon_kepler.core.errors import CarbonKeplerError
 
@@ -23,6 +26,9 @@ app = typer.Typer(
 )
 app.command()(energy)
 app.command()(assess)
+app.command()(schedule)
+app.command()(regions)
+app.command()(advise)
 app.command()(collect)
 app.command()(serve)
 
