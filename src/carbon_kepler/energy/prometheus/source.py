@@ -52,8 +52,9 @@ class PrometheusSource:
     def _range(self, promql: str, first: int, last: int) -> Iterator[tuple[dict[str, str], int, float]]:
         for a, b in _chunks(first, last):
             for series in self.client.query_range(promql, a, b, HOUR):
+                m = _Metric(series["metric"])  # label keys computed once per series, not per point
                 for t, v in series["values"]:
-                    yield series["metric"], int(float(t)), float(v)
+                    yield m, int(float(t)), float(v)
 
     def _hourly(self, promql: str, period: Period) -> Iterator[tuple[dict[str, str], int, float]]:
         for m, t, v in self._range(promql, period.start_ts + HOUR, period.end_ts):
@@ -83,7 +84,12 @@ class PrometheusSource:
             if kind == "t":
                 clock[(m.get(fam.node_label, ""), t - shift)] = v
             else:
-                values[(_labels({k: x for k, x in m.items() if k != "q"}), t - shift)][kind] = v
+                key = (
+                    m.key_without_q
+                    if isinstance(m, _Metric)
+                    else _labels({k: x for k, x in m.items() if k != "q"})
+                )
+                values[(key, t - shift)][kind] = v
         return values, clock
 
     def _interpolated(
@@ -221,8 +227,17 @@ class PrometheusSource:
         data.cpu_requests = {r["metric"].get("uid", ""): float(r["value"][1]) for r in reqs} if reqs else None
 
 
+class _Metric(dict[str, str]):
+    """A series' labels with its sorted key tuples precomputed (hot loop over every returned point)."""
+
+    def __init__(self, labels: dict[str, str]) -> None:
+        super().__init__(labels)
+        self.key: Labels = tuple(sorted(labels.items()))
+        self.key_without_q: Labels = tuple(kv for kv in self.key if kv[0] != "q")
+
+
 def _labels(m: dict[str, str]) -> Labels:
-    return tuple(sorted(m.items()))
+    return m.key if isinstance(m, _Metric) else tuple(sorted(m.items()))
 
 
 def _pod_rows(rows: dict[tuple[Labels, int], float], old: bool) -> list[PodHour]:

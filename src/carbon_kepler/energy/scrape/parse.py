@@ -61,21 +61,23 @@ _NODE_KIND_NEW = {
     kepler.NEW_NODE_IDLE_JOULES: "idle",
 }
 _OLD_JOULES = re.compile(r"^kepler_(container|node)_([a-z]+)_joules_total$")
-_WANTED_NEW = frozenset(
+_WANTED = frozenset(
     {
         kepler.NEW_POD_JOULES,
         kepler.NEW_NODE_WATTS,
         kepler.NEW_BUILD_INFO,
         kepler.OLD_BUILD_INFO,
         *_NODE_KIND_NEW,
+        *(kepler.old_container_joules(z) for z in kepler.KNOWN_ZONES),
+        *(kepler.old_node_joules(z) for z in kepler.KNOWN_ZONES),
     }
 )
-_LABEL = re.compile(r'\s*([a-zA-Z_][a-zA-Z0-9_]*)\s*=\s*"((?:[^"\\]|\\.)*)"\s*,?')
+_LABEL = re.compile(r'([a-zA-Z_][a-zA-Z0-9_]*)\s*=\s*"((?:[^"\\]|\\.)*)"')
 _UNESCAPE = re.compile(r"\\(.)")
 
 
 def wanted(name: str) -> bool:
-    return name in _WANTED_NEW or _OLD_JOULES.match(name) is not None
+    return name in _WANTED
 
 
 def _unescape(value: str) -> str:
@@ -86,23 +88,14 @@ def _unescape(value: str) -> str:
 
 def _parse_line(line: str) -> Sample:
     brace = line.find("{")
-    space = line.find(" ")
-    if brace == -1 or (space != -1 and space < brace):
+    if brace == -1:
         name, _, rest = line.partition(" ")
         return name, {}, float(rest.split()[0])
-    labels: dict[str, str] = {}
-    pos = brace + 1
-    while True:
-        while pos < len(line) and line[pos] in " \t,":
-            pos += 1
-        if pos < len(line) and line[pos] == "}":
-            break
-        m = _LABEL.match(line, pos)
-        if m is None:
-            raise ValueError(f"bad labels in {line[:120]!r}")
-        labels[m.group(1)] = _unescape(m.group(2))
-        pos = m.end()
-    return line[:brace], labels, float(line[pos + 1 :].split(maxsplit=1)[0])
+    close = line.rfind("}")  # label values may hold "}", but nothing after the closing brace does
+    if close < brace:
+        raise ValueError(f"bad labels in {line[:120]!r}")
+    labels = {k: _unescape(v) for k, v in _LABEL.findall(line, brace + 1, close)}
+    return line[:brace], labels, float(line[close + 1 :].split()[0])
 
 
 def fast_samples(text: str) -> Iterator[Sample]:
@@ -110,8 +103,9 @@ def fast_samples(text: str) -> Iterator[Sample]:
     for line in text.split("\n"):  # the format separates lines by \n only (not str.splitlines' set)
         if not line.startswith("kepler_"):
             continue
-        end = min((i for i in (line.find("{"), line.find(" ")) if i != -1), default=len(line))
-        if wanted(line[:end]):
+        brace = line.find("{")
+        name = line[:brace] if brace != -1 else line.partition(" ")[0]
+        if name in _WANTED:
             yield _parse_line(line)
 
 
