@@ -95,7 +95,7 @@ def _parse_line(line: str) -> Sample:
     if close < brace:
         raise ValueError(f"bad labels in {line[:120]!r}")
     labels = {k: _unescape(v) for k, v in _LABEL.findall(line, brace + 1, close)}
-    return line[:brace], labels, float(line[close + 1 :].split()[0])
+    return line[:brace], labels, float(line[close + 1 :].split(maxsplit=1)[0])
 
 
 def fast_samples(text: str) -> Iterator[Sample]:
