@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -144,3 +145,11 @@ def _auth(token_file: Path | None, resource_url: str, issuer_url: str | None) ->
 
     entries = load_tokens(token_file, os.environ.get(TOKENS_ENV), TOKENS_ENV)
     return auth_config(entries, resource_url, issuer_url) if entries or token_file else None
+
+
+def main() -> None:
+    """`carbon-kepler-mcp [options]`: the same as `carbon-kepler serve` (for `uvx carbon-kepler-mcp`)."""
+    from carbon_kepler.cli.app import main as cli_main  # here: app imports this module
+
+    sys.argv[1:1] = ["serve"]
+    cli_main()
