@@ -7,6 +7,7 @@ energy the engine attributed, with the organisation config (or honest defaults w
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -132,6 +133,7 @@ class Assessor:
         *,
         live: LiveIntensity | None = None,
         today: datetime | None = None,
+        clock: Callable[[], datetime] | None = None,
         factor: FactorRequest | None = None,
     ) -> None:
         self.carbon: CarbonIntensityData = load_carbon_intensity()
@@ -149,7 +151,7 @@ class Assessor:
             if org_path
             else None
         )
-        self.year = now.year
+        self._clock = clock or (lambda: now)  # the pathway year is read per assessment: servers run for years
         self.factor: FactorChoice = self._factor(factor or FactorRequest())
         site = self.org.site_for_cluster(None) if self.org else None
         self.pue: Figure | None = self.org.site_pue(site, self.regions) if self.org and site else None
@@ -164,6 +166,10 @@ class Assessor:
                 token=SecretStr(live.token), **({"base_url": live.url} if live.url else {})
             )
             self.intensity = FallbackChain(ElectricityMapsProvider(ElectricityMapsClient(em)), profile)
+
+    @property
+    def year(self) -> int:
+        return self._clock().year
 
     def _factor(self, req: FactorRequest) -> FactorChoice:
         if req.given() or self.org is None:
@@ -189,7 +195,7 @@ class Assessor:
             window=window,
             emissions=result,
             regulations=self.regulations,
-            year=self.year,
+            year=self.year,  # property: from the clock at assessment time
             baseline=self.org.baseline_for(unit.key) if self.org else None,
             overrides=self.org.overrides if self.org else {},
             override_origin=self.org.source_path if self.org else "",

@@ -92,7 +92,9 @@ class Engine:
                 s.electricitymaps_url,
             )
             factor = FactorRequest(Purpose(s.purpose) if s.purpose else None, s.reporting_year, s.factor)
-            self._assessor = Assessor(s.org_config, live=live, today=self.clock(), factor=factor)
+            self._assessor = Assessor(
+                s.org_config, live=live, today=self.clock(), clock=self.clock, factor=factor
+            )
         return self._assessor
 
     @classmethod
@@ -264,6 +266,10 @@ def _no_match_message(rows: list[WorkloadHour], selector: Selector) -> str:
 
 
 def _suggest(rows: list[WorkloadHour], selector: Selector) -> str:
+    target = selector.workload or selector.pod
+    elsewhere = sorted({r.namespace for r in rows if target in (r.owner.name, r.pod)}) if target else []
+    if elsewhere:  # the name exists, only in another namespace (MCP tools default to "default")
+        return f"{target} runs in namespace {', '.join(elsewhere)}: use namespace {elsewhere[0]}"
     if selector.namespace and selector.namespace not in {r.namespace for r in rows}:
         options = sorted({r.namespace for r in rows})
         close = difflib.get_close_matches(selector.namespace, options, n=3, cutoff=0.5)
@@ -273,8 +279,7 @@ def _suggest(rows: list[WorkloadHour], selector: Selector) -> str:
             else f"known namespaces: {', '.join(options)}"
         )
     pool = sorted({r.owner.name for r in rows if selector.namespace in (None, r.namespace)})
-    target = selector.workload or selector.pod or ""
-    close = difflib.get_close_matches(target, pool, n=3, cutoff=0.5)
+    close = difflib.get_close_matches(target or "", pool, n=3, cutoff=0.5)
     shown = ", ".join(pool[:15]) + (" …" if len(pool) > 15 else "")
     return (
         f"did you mean {', '.join(close)}? workloads here: {shown}" if close else f"workloads here: {shown}"

@@ -122,7 +122,7 @@ async def test_a_region_that_differs_from_the_site_is_reported_not_silently_igno
 @pytest.mark.parametrize(
     ("args", "expected"),
     [
-        ({"workload_name": "inference", "namespace": "ai-teem"}, "did you mean ai-team"),
+        ({"workload_name": "inference", "namespace": "ai-teem"}, "use namespace ai-team"),
         ({"workload_name": "inferense", "namespace": "ai-team"}, "did you mean inference"),
         (
             {"workload_name": "inference", "namespace": "ai-team", "standard": "KR_CARBON"},

@@ -90,14 +90,22 @@ _DURATION = re.compile(r"^(\d+)([hdw])$")
 _UNIT_SECONDS = {"h": HOUR, "d": 24 * HOUR, "w": 7 * 24 * HOUR}
 
 
+MAX_SPAN_S = 10 * 366 * 24 * HOUR  # ten years: longer spans are typos, and overflow datetime arithmetic
+
+
 def parse_duration(text: str) -> int:
-    """'36h', '7d', '2w' → seconds."""
+    """'36h', '7d', '2w' → seconds (at most ten years)."""
     m = _DURATION.match(text.strip())
     if not m or int(m.group(1)) == 0:
         raise InputError(
             f"cannot read duration {text!r}", hint="use a whole number of hours, days or weeks: 36h, 7d, 2w"
         )
-    return int(m.group(1)) * _UNIT_SECONDS[m.group(2)]
+    seconds = int(m.group(1)) * _UNIT_SECONDS[m.group(2)]
+    if seconds > MAX_SPAN_S:
+        raise InputError(
+            f"duration {text!r} is longer than ten years", hint="use a shorter --since, e.g. 30d"
+        )
+    return seconds
 
 
 def parse_instant(text: str, tz: str = DEFAULT_TZ) -> datetime:
@@ -110,6 +118,8 @@ def parse_instant(text: str, tz: str = DEFAULT_TZ) -> datetime:
         ) from exc
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=zone(tz))
+    if not 1970 <= dt.year <= 9998:
+        raise InputError(f"time {text!r} is out of range", hint="use a date between 1970 and 9998")
     return dt.astimezone(UTC)
 
 
@@ -120,6 +130,8 @@ def _month_period(text: str, tz: str) -> Period | None:
     year, month = int(m.group(1)), int(m.group(2))
     if not 1 <= month <= 12:
         raise InputError(f"month {month} in {text!r} is not 1–12")
+    if not 1970 <= year <= 9998:
+        raise InputError(f"year {year} in {text!r} is out of range", hint="use a month such as 2026-11")
     z = zone(tz)
     start = datetime(year, month, 1, tzinfo=z)
     end = datetime(year + (month == 12), month % 12 + 1, 1, tzinfo=z)

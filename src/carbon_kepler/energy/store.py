@@ -57,7 +57,11 @@ class Store:
             )
         try:
             uri = f"file:{p}?mode=ro" if readonly else str(p)
-            conn = sqlite3.connect(uri, uri=readonly, timeout=30, isolation_level=None)
+            # A read-only store may be shared by worker threads (the MCP SDK runs tools in a thread pool);
+            # sqlite3 serialises access itself, so the thread check is only needed for writers.
+            conn = sqlite3.connect(
+                uri, uri=readonly, timeout=30, isolation_level=None, check_same_thread=not readonly
+            )
             if not readonly:
                 conn.execute("PRAGMA journal_mode=WAL")
                 conn.execute("PRAGMA synchronous=NORMAL")
