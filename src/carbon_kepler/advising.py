@@ -344,7 +344,10 @@ class Advisor:
         target = base.regions.region(plan.region or "")
         current_id = plan.current_region or self._site_region()
         if current_id is None:
-            raise InputError("moving needs the current region", hint="pass --current-region or --org-config")
+            raise InputError(
+                "moving needs the current region",
+                hint="give the current region (--current-region, or current_region in MCP) or an org config with a site",
+            )
         current = base.regions.region(current_id)
         moved = copy.copy(base)
         en, ko = [f"moved from {current.id} to {target.id}"], [f"{current.id} → {target.id} 이전"]

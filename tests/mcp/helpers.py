@@ -33,6 +33,9 @@ TOOL_NAMES = (
     "list_top_power_consumers",
     "get_carbon_intensity",
     "generate_compliance_report",
+    "calculate_optimal_schedule",
+    "get_regional_comparison",
+    "compare_optimization_impact",
 )
 
 
@@ -85,6 +88,23 @@ async def exercise_all_tools(caller: ToolCaller, period: str | None = None) -> d
     out["list_top_power_consumers"] = await caller.ok("list_top_power_consumers", {**p, "limit": 5})
     out["get_carbon_intensity"] = await caller.ok("get_carbon_intensity", {"mode": "profile"})
     out["generate_compliance_report"] = await caller.ok("generate_compliance_report", {**p, "top_n": 5})
+    who = {"workload_name": top["workload"], "namespace": top["namespace"]}
+    out["calculate_optimal_schedule"] = await caller.ok(
+        "calculate_optimal_schedule", {**p, **who, "duration_hours": 2}
+    )
+    out["get_regional_comparison"] = await caller.ok(
+        "get_regional_comparison", {**p, "namespace": top["namespace"]}
+    )
+    out["compare_optimization_impact"] = await caller.ok(
+        "compare_optimization_impact",
+        {
+            **p,
+            **who,
+            "optimizations": ["temporal_shift", "regional_migration"],
+            "target_region": "aws:eu-north-1",
+            "current_region": "aws:ap-northeast-2",
+        },
+    )
     assert set(out) == set(TOOL_NAMES)
     return out
 

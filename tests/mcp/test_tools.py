@@ -235,3 +235,36 @@ async def test_the_report_renders_korean_markdown_with_the_same_numbers(tools: T
     assert (
         en["markdown"].startswith("# Compliance report: batch") and en["scope"]["unit"]["kind"] == "namespace"
     )
+
+
+async def test_recommendation_tools_carry_numbers_sources_and_korea_flags(tools: ToolCaller) -> None:
+    sched = (
+        await tools.ok(
+            "calculate_optimal_schedule",
+            {"workload_name": "etl-nightly", "namespace": "batch", "duration_hours": 0.5},
+        )
+    )["schedule"]
+    assert sched["best"]["mean_intensity"]["unit"] == "gCO2eq/kWh"
+    assert sched["best"]["mean_intensity"]["value"] <= sched["start_now"]["mean_intensity"]["value"]
+    assert sched["intensity_series"]["source"] and sched["recurring"]["cron_schedule"]
+    regions = (await tools.ok("get_regional_comparison", {"namespace": "ai-team"}))["comparison"]
+    assert regions["source"] and all(o["leaves_korea"] == (o["country"] != "KR") for o in regions["options"])
+    assert [o["rank"] for o in regions["options"]] == sorted(o["rank"] for o in regions["options"])
+    impact = (
+        await tools.ok(
+            "compare_optimization_impact",
+            {"workload_name": "ml-training-job", "namespace": "ai-team", "optimizations": ["temporal_shift"]},
+        )
+    )["impact"]
+    assert {c["code"] for c in impact["checks"]} == {
+        "KR_CARBON_2050",
+        "KR_PUE_GREEN_DC",
+        "KR_REDUCTION_PATHWAY",
+    }
+    delta = impact["after"]["emissions_location"]["value"] - impact["before"]["emissions_location"]["value"]
+    assert impact["emissions_delta"]["value"] == pytest.approx(delta, abs=1e-6)
+    text = await tools.error(
+        "compare_optimization_impact",
+        {"workload_name": "ml-training-job", "namespace": "ai-team", "optimizations": ["regional_migration"]},
+    )
+    assert "target_region" in text

@@ -33,6 +33,7 @@ from carbon_kepler.energy.model import EnergyData
 from carbon_kepler.energy.selector import Selector
 from carbon_kepler.energy.source import EnergySource
 from carbon_kepler.engine import Attribution, Engine, PeriodArgs, build_source
+from carbon_kepler.mcp_server import advice_tools  # noqa: F401  (registers the recommendation tools)
 from carbon_kepler.mcp_server.auth import AuthConfig
 from carbon_kepler.mcp_server.prompts import register_prompts
 from carbon_kepler.mcp_server.resources import register_resources
