@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import cached_property, lru_cache
 from datetime import UTC, datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -42,6 +43,7 @@ def hour_label(hour_utc: int, tz: str = DEFAULT_TZ) -> str:
     return datetime.fromtimestamp(hour_utc, UTC).astimezone(zone(tz)).isoformat(timespec="minutes")
 
 
+@lru_cache(maxsize=65536)
 def local_hour_of_day(hour_utc: int, tz: str = DEFAULT_TZ) -> int:
     return datetime.fromtimestamp(hour_utc, UTC).astimezone(zone(tz)).hour
 
@@ -62,11 +64,11 @@ class Period:
                 hint="give --end later than --start",
             )
 
-    @property
+    @cached_property
     def start_ts(self) -> int:
         return int(self.start.timestamp())
 
-    @property
+    @cached_property
     def end_ts(self) -> int:
         return int(self.end.timestamp())
 

@@ -8,6 +8,7 @@ Job pods `<name>-<5>` (ambiguous, reported as kind "Workload").
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from carbon_kepler.energy.model import Owner
 
@@ -22,6 +23,7 @@ _JOB_SCHEDULE = re.compile(r"^(?P<name>.+)-\d{8,}$")
 CONVENTION = "pod-name convention"
 
 
+@lru_cache(maxsize=65536)
 def owner_from_name(pod: str) -> Owner:
     for pattern, kind in (
         (_CRONJOB, "CronJob"),
