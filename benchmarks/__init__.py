@@ -1,0 +1,1 @@
+"""Benchmarks behind BENCHMARKS.md (issue #2 acceptance). Entry point: `benchmarks/run.py`."""
