@@ -69,4 +69,4 @@ def collect(
             ok = c.run(c.Collector(st), kepler_url, client, interval_s=secs, max_scrapes=scrapes)
         except KeyboardInterrupt:
             ok = -1
-    err_console.print("stopped" if ok < 0 else f"done: {ok} successful scrape(s)", soft_wrap=True)
+    err_console.print("stopped" if ok < 0 else f"done: {ok} round(s)", soft_wrap=True)

@@ -184,8 +184,8 @@ def run(
 ) -> int:
     """Poll every URL each interval until stopped (Ctrl-C / SIGTERM) or `max_scrapes` rounds.
 
-    Returns the number of successful scrapes; a failed scrape is logged and retried next round. With
-    `max_scrapes` set and not one scrape succeeding, the last error is raised.
+    Returns the number of rounds; a failed scrape is logged and retried next round. With `max_scrapes`
+    set and not one scrape succeeding, the last error is raised.
     """
     rounds = ok = 0
     last_error: SourceError | None = None
@@ -203,10 +203,8 @@ def run(
             if on_scrape:
                 on_scrape(stats)
         rounds += 1
-        if max_scrapes is not None and rounds >= max_scrapes:
-            break
         next_t += interval_s
         sleep(max(0.0, next_t - clock()))
     if ok == 0 and last_error is not None:
         raise last_error
-    return ok
+    return rounds
