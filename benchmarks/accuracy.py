@@ -268,6 +268,7 @@ def _collector_path(
         "cpu_s": cpu_s,
         "read_s": read_s,
         "phase_s": phase_s,
+        "workers": workers,
     }
 
 
@@ -331,7 +332,7 @@ def _report(
             "cost (median of runs)",
             "pod-hours outside max(1 %, 400 J)",
             "… in pod start/end hours",
-            "max |error| J",
+            "max abs. error J",
             "p99 J",
             "median J",
             "worst rel. error, pod-hours > 10 kJ",
@@ -372,8 +373,8 @@ Where each path is worst:
 
 The collector's cost is paid during collection, spread over the period ({cinfo["scrapes"]:,.0f} scrapes, a mean
 of {fs(cinfo["ingest_s"] / max(cinfo["scrapes"], 1))} of ingest wall time, {fs(cinfo["cpu_s"] / max(cinfo["scrapes"], 1))} CPU, each), not at report time, when it only reads
-its store; the PromQL methods pay theirs when the report is made. (This benchmark ran the collector on {min(os.cpu_count() or 1, 2)} processes in
-{fs(cinfo["phase_s"])} of wall time, most of it the simulator rendering {cinfo["scrapes"]:,.0f} expositions.)
+its store; the PromQL methods pay theirs when the report is made. (This benchmark ran the collector on {cinfo["workers"]:.0f} worker processes in
+{fs(cinfo["phase_s"])} of wall time, which includes the simulator rendering the {cinfo["scrapes"]:,.0f} expositions.)
 
 {_restart_note(sim, paths)}
 
@@ -390,12 +391,16 @@ its store; the PromQL methods pay theirs when the report is made. (This benchmar
     return Section("accuracy", "(d) Accuracy vs cost of the hour-bucket methods", body, [check])
 
 
+def _short(p: PathResult) -> str:
+    return "the collector" if p.name == COLLECTOR else p.name.replace(" (default)", "")
+
+
 def _restart_note(sim: Simulation, paths: list[PathResult]) -> str:
-    hit = [p.name for p in paths if restart_hour(sim, p.errors.worst_key)]
+    hit = [_short(p) for p in paths if restart_hour(sim, p.errors.worst_key)]
     if not hit:
         return ""
     return (
-        f"The worst pod-hour of {', '.join(hit)} is the Kepler-restart hour. Part of that error no observer can"
+        f"The worst pod-hour of {' and '.join(hit)} is the Kepler-restart hour. Part of that error no observer can"
         " avoid: the energy a pod accrued between the last scrape before the crash and Kepler's last tick is in"
         " Kepler's counter (so `ground_truth_pods()` counts it as measured) but was never exported to any"
         " scrape, and the restarted counter begins at 0. With 15 s scrapes that is up to one scrape interval"
@@ -412,7 +417,7 @@ def _interpretation(paths: list[PathResult]) -> str:
             continue
         e = p.errors
         lines.append(
-            f"- **{key}** — {e.outside} pod-hours outside tolerance ({e.outside_edges} of them in a pod's start/end"
+            f"- **{key}** — {e.outside} pod-hour{'' if e.outside == 1 else 's'} outside tolerance ({e.outside_edges} of them in a pod's start/end"
             f" hour), worst {e.max_abs:,.0f} J, p99 {e.p99:,.0f} J, for {p.cost}. {why}"
         )
     promql = [p for p in paths if p.name != COLLECTOR]
@@ -424,22 +429,22 @@ def _interpretation(paths: list[PathResult]) -> str:
         lines.append(
             "No pod-hour outside tolerance: "
             + ", ".join(
-                f"{p.name} (p99 {p.errors.p99:,.0f} J, worst {p.errors.max_abs:,.0f} J)" for p in clean
+                f"{_short(p)} (p99 {p.errors.p99:,.0f} J, worst {p.errors.max_abs:,.0f} J)" for p in clean
             )
             + "."
         )
     if default is not None and cheapest is not default:
         diff = cheapest.errors.outside - default.errors.outside
         buys = (
-            f"{diff} fewer pod-hours outside tolerance"
+            f"{diff} fewer pod-hour{'' if diff == 1 else 's'} outside tolerance"
             if diff > 0
             else "as many pod-hours outside tolerance"
             if diff == 0
-            else f"{-diff} more pod-hours outside tolerance"
+            else f"{-diff} more pod-hour{'' if diff == -1 else 's'} outside tolerance"
         )
         lines.append(
-            f"The default {default.name} costs {default.cost_s / cheapest.cost_s:.1f}× the time of the cheapest"
-            f" method, {cheapest.name} ({fs(default.cost_s)} vs {fs(cheapest.cost_s)}; {default.requests} vs"
+            f"The default {_short(default)} costs {default.cost_s / cheapest.cost_s:.1f}× the time of the cheapest"
+            f" method, {_short(cheapest)} ({fs(default.cost_s)} vs {fs(cheapest.cost_s)}; {default.requests} vs"
             f" {cheapest.requests} requests), and has {buys}, a p99 error of {default.errors.p99:,.0f} J instead"
             f" of {cheapest.errors.p99:,.0f} J and a worst pod-hour of {default.errors.max_abs:,.0f} J instead of"
             f" {cheapest.errors.max_abs:,.0f} J."

@@ -108,7 +108,8 @@ def run(quick: bool, workdir: Path) -> Section:
 
     def row(name: str, t: Timing, ref: float) -> list[object]:
         w, c = median(t.wall), median(t.cpu)
-        return [name, fs(w), f"{fs(min(t.wall))} – {fs(max(t.wall))}", fs(c), f"{w / ref:.2f}×"]
+        spread = f"{fs(min(t.wall))} – {fs(max(t.wall))}" if len(t.wall) > 1 else "(one scrape)"
+        return [name, fs(w), spread, fs(c), f"{w / ref:.2f}×"]
 
     rows = [
         row("**`Collector.ingest`** (steady state)", ingest, m_bare),

@@ -6,6 +6,7 @@ from __future__ import annotations
 import cProfile
 import gc
 import pstats
+import re
 import time
 from collections import defaultdict
 from dataclasses import dataclass
@@ -146,7 +147,7 @@ def _one_size(label: str, cfg: SimConfig, workdir: Path, runs: int, profiled: bo
 def _short(func: tuple[str, int, str]) -> str:
     path, line, name = func
     if path == "~":
-        return f"`{name}`"
+        return f"`{re.sub(r' at 0x[0-9a-f]+', '', name)}`"
     marker = "carbon_kepler/"
     where = path.split(marker, 1)[1] if marker in path else Path(path).name
     return f"`{where}:{line} {name}`"
@@ -296,7 +297,9 @@ served by its own real Prometheus on 127.0.0.1. One breakdown = `PrometheusSourc
 {verdict} The count is set by the period (range queries are split into chunks of at most 31 days) and by
 the number of *runs of consecutive hours* that need the held-increase repair (the data-start hour and the
 Kepler-restart hour: one `hour increase` request per run per family), never by the number of pods:
-aggregation happens in Prometheus (`sum by`).
+aggregation happens in Prometheus (`sum by`). Each further run of consecutive hours with a counter reset
+(Kepler restart), a data gap, or a negative interpolated value adds one `hour increase` request per family,
+so the count grows with such events on the cluster, not with its pods.
 
 Per request kind (median over the measured runs; `n` is the set of counts seen over all runs):
 
