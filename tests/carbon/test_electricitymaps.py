@@ -84,7 +84,7 @@ def api() -> Iterator[FakeApi]:
                 pass  # the client gave up (timeout test)
 
         def log_message(self, *args: object) -> None:
-            pass
+            """No access log on the test's stderr."""
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.daemon_threads = True

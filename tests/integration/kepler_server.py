@@ -152,8 +152,7 @@ class _HTTPServer(ThreadingHTTPServer):
     kepler: KeplerServer
 
     def handle_error(self, request: object, client_address: object) -> None:
-        # A client that rejects our certificate, or is SIGKILLed mid-request, is an expected event here.
-        pass
+        """Silence: a client that rejects our certificate, or is SIGKILLed mid-request, is expected here."""
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -162,7 +161,7 @@ class _Handler(BaseHTTPRequestHandler):
     server: _HTTPServer
 
     def log_message(self, format: str, *args: object) -> None:
-        pass
+        """No access log on the test's stderr."""
 
     def do_GET(self) -> None:
         ks = self.server.kepler
