@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ from carbon_kepler.advice.model import RegionsResult, ScheduleResult
 from carbon_kepler.cli.commands import advise as advise_cmd
 from carbon_kepler.cli.commands import regions as regions_cmd
 from carbon_kepler.cli.commands import schedule as schedule_cmd
+from carbon_kepler.cli.common import SETTING_FLAGS
 from carbon_kepler.core.errors import InputError
 from carbon_kepler.core.period import HOUR, Period
 from carbon_kepler.core.units import JOULES_PER_KWH
@@ -36,8 +38,9 @@ def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("COLUMNS", "200")
 
 
-def _fake_engine(config: Path | None, **flags: Any) -> Engine:
+def _fake_engine(command_locals: Mapping[str, Any]) -> Engine:
     """Evening ETL run on Monday 2026-04-13, clock fixed at Tuesday 19:00 KST (spring)."""
+    flags = {k: v for k, v in command_locals.items() if k in SETTING_FLAGS}
     day = kst_ts(2026, 4, 13, 0)
     etl = Pod(
         "batch",
@@ -54,7 +57,7 @@ def _fake_engine(config: Path | None, **flags: Any) -> Engine:
 @pytest.fixture
 def fake(monkeypatch: pytest.MonkeyPatch) -> None:
     for module in (schedule_cmd, regions_cmd, advise_cmd):
-        monkeypatch.setattr(module, "engine_from", _fake_engine)
+        monkeypatch.setattr(module, "engine_from_flags", _fake_engine)
 
 
 def test_schedule_json_is_the_result_model_with_the_recommended_window(fake: None) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -15,3 +16,11 @@ def settings_from(config: Path | None, **flags: Any) -> Settings:
 
 def engine_from(config: Path | None, **flags: Any) -> Engine:
     return Engine.from_settings(settings_from(config, **flags))
+
+
+SETTING_FLAGS = frozenset(Settings.model_fields)
+
+
+def engine_from_flags(flags: Mapping[str, Any]) -> Engine:
+    """Engine from a command's parameters (pass `locals()`): those named like a setting become flags."""
+    return engine_from(flags.get("config"), **{k: v for k, v in flags.items() if k in SETTING_FLAGS})

@@ -13,7 +13,7 @@ from carbon_kepler.advice.impact import ImpactPlan, ImpactResult
 from carbon_kepler.advice.model import RightsizingResult
 from carbon_kepler.advising import Advisor
 from carbon_kepler.cli import options as o
-from carbon_kepler.cli.common import engine_from
+from carbon_kepler.cli.common import engine_from_flags
 from carbon_kepler.cli.output import console, print_json, progress
 from carbon_kepler.compliance.labels import status_label
 from carbon_kepler.core.errors import InputError
@@ -21,20 +21,6 @@ from carbon_kepler.core.figures import Figure
 from carbon_kepler.energy.selector import Selector
 from carbon_kepler.engine import PeriodArgs
 
-# the shared data-source options (cli/options.py) handed to Settings as they are
-DATA_FLAGS = (
-    "source",
-    "prometheus_url",
-    "token",
-    "token_file",
-    "ca_file",
-    "insecure",
-    "store",
-    "zones",
-    "allocation",
-    "lang",
-    "org_config",
-)
 _T = {
     "title": {"en": "Impact on {unit}", "ko": "{unit}에 대한 효과"},
     "before": {"en": "before", "ko": "적용 전"},
@@ -110,7 +96,7 @@ def advise(
     lang: o.Lang = None,
 ) -> None:
     """Before/after of rightsizing, temporal shifting and regional migration on the measured energy."""
-    eng = engine_from(config, **{k: v for k, v in locals().items() if k in DATA_FLAGS})
+    eng = engine_from_flags(locals())
     if not (shift or rightsize or region):
         raise InputError(_t("nothing", eng.settings.lang))
     plan = ImpactPlan(rightsize=rightsize, shift=shift, region=region, region_source=intensity_source)

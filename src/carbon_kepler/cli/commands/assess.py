@@ -8,7 +8,7 @@ import typer
 
 from carbon_kepler.assessment import Assessment
 from carbon_kepler.cli import options as o
-from carbon_kepler.cli.common import engine_from
+from carbon_kepler.cli.common import engine_from_flags
 from carbon_kepler.cli.output import console, print_json, progress
 from carbon_kepler.compliance.labels import kind_label, status_label
 from carbon_kepler.compliance.model import Status
@@ -72,23 +72,7 @@ def assess(
 ) -> None:
     """Emissions and Korean compliance checks (statutory, certification, policy) with sources."""
     selector = Selector(namespace=namespace, workload=workload)
-    eng = engine_from(
-        config,
-        source=source,
-        prometheus_url=prometheus_url,
-        token=token,
-        token_file=token_file,
-        ca_file=ca_file,
-        insecure=insecure,
-        store=store,
-        zones=zones,
-        allocation=allocation,
-        lang=lang,
-        org_config=org_config,
-        purpose=purpose,
-        reporting_year=reporting_year,
-        factor=factor,
-    )
+    eng = engine_from_flags(locals())
     with progress(not json_out) as step:
         result = eng.assess(PeriodArgs(since, start, end, period), selector, progress=step)
     if json_out:

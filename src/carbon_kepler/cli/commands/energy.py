@@ -8,7 +8,7 @@ import typer
 from rich.table import Table
 
 from carbon_kepler.cli import options as o
-from carbon_kepler.cli.common import engine_from
+from carbon_kepler.cli.common import engine_from_flags
 from carbon_kepler.cli.output import console, kwh, print_json, progress
 from carbon_kepler.cli.strings import t
 from carbon_kepler.energy.selector import Selector
@@ -42,19 +42,7 @@ def energy(
 ) -> None:
     """Energy per workload (kWh): Kepler's measured active energy plus the allocated idle/system share."""
     selector = Selector(namespace=namespace, workload=workload)  # validated before any source is opened
-    eng = engine_from(
-        config,
-        source=source,
-        prometheus_url=prometheus_url,
-        token=token,
-        token_file=token_file,
-        ca_file=ca_file,
-        insecure=insecure,
-        store=store,
-        zones=zones,
-        allocation=allocation,
-        lang=lang,
-    )
+    eng = engine_from_flags(locals())
     with progress(not json_out) as step:
         report = eng.energy(
             PeriodArgs(since, start, end, period),

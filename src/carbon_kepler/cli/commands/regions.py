@@ -11,25 +11,11 @@ from rich.table import Table
 from carbon_kepler.advice.model import RegionsResult
 from carbon_kepler.advising import Advisor
 from carbon_kepler.cli import options as o
-from carbon_kepler.cli.common import engine_from
+from carbon_kepler.cli.common import engine_from_flags
 from carbon_kepler.cli.output import console, print_json, progress
 from carbon_kepler.energy.selector import Selector
 from carbon_kepler.engine import PeriodArgs
 
-# the shared data-source options (cli/options.py) handed to Settings as they are
-DATA_FLAGS = (
-    "source",
-    "prometheus_url",
-    "token",
-    "token_file",
-    "ca_file",
-    "insecure",
-    "store",
-    "zones",
-    "allocation",
-    "lang",
-    "org_config",
-)
 _T = {
     "title": {
         "en": "{unit}: {kwh:,.3f} kWh re-priced by region",
@@ -93,7 +79,7 @@ def regions(
     lang: o.Lang = None,
 ) -> None:
     """Regional comparison: measured energy × each region's intensity and PUE, with PIPA/CSAP/latency flags."""
-    eng = engine_from(config, **{k: v for k, v in locals().items() if k in DATA_FLAGS})
+    eng = engine_from_flags(locals())
     selector = Selector(namespace=namespace, workload=workload)
     with progress(not json_out) as step:
         result = Advisor(eng).regions(

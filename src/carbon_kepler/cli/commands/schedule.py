@@ -11,24 +11,12 @@ from rich.markup import escape
 from carbon_kepler.advice.model import Saving, ScheduleRequest, ScheduleResult, ScheduleWindow
 from carbon_kepler.advising import Advisor
 from carbon_kepler.cli import options as o
-from carbon_kepler.cli.common import engine_from
+from carbon_kepler.cli.common import engine_from_flags
 from carbon_kepler.cli.output import console, print_json, progress
 from carbon_kepler.core.errors import InputError
 from carbon_kepler.core.period import parse_instant
 from carbon_kepler.engine import PeriodArgs
 
-# the shared data-source options (cli/options.py) handed to Settings as they are
-DATA_FLAGS = (
-    "source",
-    "prometheus_url",
-    "token",
-    "token_file",
-    "ca_file",
-    "insecure",
-    "store",
-    "lang",
-    "org_config",
-)
 _T = {
     "title": {"en": "Cleanest window for a {d} job", "ko": "{d} 작업의 최저 탄소 실행 구간"},
     "best": {"en": "recommended", "ko": "추천"},
@@ -104,7 +92,7 @@ def schedule(
     lang: o.Lang = None,
 ) -> None:
     """Cleanest time to run a job: rolling mean intensity, savings vs now and vs its history, tariff band."""
-    eng = engine_from(config, **{k: v for k, v in locals().items() if k in DATA_FLAGS})
+    eng = engine_from_flags(locals())
     tz = eng.settings.timezone
     req = ScheduleRequest(
         duration_minutes=parse_minutes(duration),
