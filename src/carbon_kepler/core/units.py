@@ -6,17 +6,11 @@
 from __future__ import annotations
 
 JOULES_PER_KWH = 3.6e6
-JOULES_PER_WH = 3.6e3
-KWH_PER_MWH = 1_000.0
 GRAMS_PER_TONNE = 1_000_000.0
 
 
 def joules_to_kwh(joules: float) -> float:
     return joules / JOULES_PER_KWH
-
-
-def kwh_to_joules(kwh: float) -> float:
-    return kwh * JOULES_PER_KWH
 
 
 def kg_per_kwh_to_g_per_kwh(factor: float) -> float:

@@ -11,7 +11,6 @@ Invariant, per node-hour: Σ (active + allocated) over pods + unallocated = node
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
 from enum import StrEnum
 from typing import NamedTuple
 
@@ -144,11 +143,3 @@ def attribute(data: EnergyData, policy: Policy) -> Attributed:
         for (node, hour, uid), (ns, pod, active) in sorted(pods.items())
     ]
     return Attributed(workloads, nodes, warnings)
-
-
-def sum_joules(rows: Iterable[WorkloadHour]) -> tuple[float, float]:
-    active = allocated = 0.0
-    for r in rows:
-        active += r.active_j
-        allocated += r.allocated_j
-    return active, allocated

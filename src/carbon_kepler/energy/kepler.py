@@ -19,7 +19,6 @@ KNOWN_ZONES = frozenset({"package", "dram", "core", "uncore", "psys", "platform"
 
 # New generation (v0.10+)
 NEW_POD_JOULES = "kepler_pod_cpu_joules_total"
-NEW_CONTAINER_JOULES = "kepler_container_cpu_joules_total"
 NEW_NODE_JOULES = "kepler_node_cpu_joules_total"
 NEW_NODE_ACTIVE_JOULES = "kepler_node_cpu_active_joules_total"
 NEW_NODE_IDLE_JOULES = "kepler_node_cpu_idle_joules_total"

@@ -8,7 +8,6 @@ message names the URL and the setting to fix.
 from __future__ import annotations
 
 import logging
-import ssl
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -17,7 +16,8 @@ from typing import Any
 
 import httpx
 
-from carbon_kepler.core.errors import ConfigError, SourceError, SourceUnreachable, TLSVerifyError
+from carbon_kepler.core.errors import ConfigError, SourceError, TLSVerifyError
+from carbon_kepler.energy.http_errors import translate_http_error
 
 log = logging.getLogger(__name__)
 
@@ -33,24 +33,6 @@ class ClientOptions:
     insecure: bool = False
     timeout_s: float = 30.0
     retries: int = 2
-
-
-def translate_http_error(exc: httpx.HTTPError, url: str, *, setting: str = URL_SETTING) -> SourceError:
-    cause: BaseException | None = exc
-    while cause is not None:
-        if isinstance(cause, ssl.SSLCertVerificationError):
-            return TLSVerifyError(
-                f"TLS certificate of {url} could not be verified ({cause.verify_message})",
-                hint="pass the cluster CA with --ca-file PATH, or --insecure to skip verification (not recommended)",
-            )
-        cause = cause.__cause__ or cause.__context__
-    if isinstance(exc, httpx.TimeoutException):
-        return SourceUnreachable(
-            f"{url} did not answer in time", hint=f"check {setting} and that the server is up"
-        )
-    return SourceUnreachable(
-        f"cannot reach {url} ({type(exc).__name__}: {exc})", hint=f"check {setting} and that the server is up"
-    )
 
 
 def _token(opts: ClientOptions) -> str | None:
@@ -104,7 +86,7 @@ class PrometheusClient:
             try:
                 resp = self._http.get(url, params=params)
             except httpx.HTTPError as exc:
-                err: SourceError = translate_http_error(exc, self.base)
+                err: SourceError = translate_http_error(exc, self.base, setting=URL_SETTING)
                 if isinstance(err, TLSVerifyError) or attempt == self.opts.retries:
                     raise err from exc
             else:

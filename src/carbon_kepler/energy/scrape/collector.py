@@ -18,6 +18,7 @@ import httpx
 
 from carbon_kepler.core.errors import SourceError
 from carbon_kepler.energy import kepler
+from carbon_kepler.energy.http_errors import translate_http_error
 from carbon_kepler.energy.scrape.integrate import counter_delta, spread, spread_seconds
 from carbon_kepler.energy.scrape.parse import ParsedScrape, parse_exposition
 from carbon_kepler.energy.store import Store
@@ -158,8 +159,6 @@ def make_http_client(opts: HttpOptions) -> httpx.Client:
 
 def fetch(client: httpx.Client, url: str) -> tuple[str, bool]:
     """GET one Kepler /metrics; returns (text, is_openmetrics). Errors become SourceError with the fix."""
-    from carbon_kepler.energy.prometheus.client import translate_http_error
-
     try:
         resp = client.get(url)
     except httpx.HTTPError as exc:
