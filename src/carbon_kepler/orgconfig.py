@@ -267,7 +267,7 @@ def _check_sites(cfg: OrgConfig, path: Path, regions: RegionsData) -> None:
 
 def _check_years(cfg: OrgConfig, path: Path, today: date, data: CarbonIntensityData) -> None:
     for key, b in cfg.baselines.items():
-        if not re.match(_UNIT, key):
+        if not re.fullmatch(_UNIT, key):
             raise _fail(
                 path,
                 f"baselines.{key}",

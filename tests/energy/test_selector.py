@@ -7,11 +7,18 @@ from carbon_kepler.energy.selector import Selector, namespace, object_name, prom
 
 
 @pytest.mark.parametrize(
-    "hostile", ['a"} or vector(1)', 'ai-team"}', "A", "-x", "x" * 64, "ns with space", "", "a\nb"]
+    "hostile",
+    ['a"} or vector(1)', 'ai-team"}', "A", "-x", "x" * 64, "ns with space", "", "a\nb", "0\n", "ai-team\n"],
 )
 def test_hostile_namespaces_are_refused_before_any_query(hostile: str) -> None:
     with pytest.raises(InputError, match="not a valid Kubernetes namespace"):
         Selector(namespace=hostile)
+
+
+def test_a_trailing_newline_is_refused_for_object_names_too() -> None:
+    # found by the property test below: `$` also matches before a final newline
+    with pytest.raises(InputError):
+        object_name("web\n")
 
 
 def test_valid_names_pass() -> None:

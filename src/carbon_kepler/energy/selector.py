@@ -20,7 +20,7 @@ def _shown(value: str) -> str:
 
 
 def namespace(value: str) -> str:
-    if len(value) > 63 or not _DNS1123_LABEL.match(value):
+    if len(value) > 63 or not _DNS1123_LABEL.fullmatch(value):
         raise InputError(
             f"{_shown(value)} is not a valid Kubernetes namespace",
             hint="use lower-case letters, digits and '-', at most 63 characters (e.g. ai-team)",
@@ -29,7 +29,7 @@ def namespace(value: str) -> str:
 
 
 def object_name(value: str, what: str = "pod or workload name") -> str:
-    if len(value) > 253 or not _DNS1123_SUBDOMAIN.match(value):
+    if len(value) > 253 or not _DNS1123_SUBDOMAIN.fullmatch(value):
         raise InputError(
             f"{_shown(value)} is not a valid Kubernetes {what}",
             hint="use lower-case letters, digits, '-' and '.', at most 253 characters (e.g. ml-training-job)",

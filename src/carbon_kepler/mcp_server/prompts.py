@@ -29,7 +29,7 @@ _NAMESPACE = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
 
 def _checked(value: str, pattern: re.Pattern[str], what: str, example: str) -> str:
     """A prompt argument or an invalid-params error the client shows as is (prompts have no isError)."""
-    if not pattern.match(value):
+    if not pattern.fullmatch(value):
         raise MCPError(code=INVALID_PARAMS, message=f"{what} {value[:40]!r} is not valid — e.g. {example}")
     return value
 
@@ -78,7 +78,7 @@ for next month, each with a number."""
 
 def find_dirtiest_workloads(period: str = "7d", count: str = "10", language: str = "en") -> str:
     """Find the workloads with the largest emissions and explain why they are large and what would help."""
-    p = period if _MONTH.match(period) else _checked(period, _DURATION, "period", "7d or 2026-11")
+    p = period if _MONTH.fullmatch(period) else _checked(period, _DURATION, "period", "7d or 2026-11")
     n = int(_checked(count, re.compile(r"^[1-9]\d?$"), "count", "10"))
     if language == "ko":
         return f"""기간 {p} 동안 탄소 배출이 가장 많은 워크로드 {n}개를 찾아 주세요.
