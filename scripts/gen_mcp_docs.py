@@ -36,13 +36,12 @@ Python SDK, `mcp.server.MCPServer`; protocol revisions 2026-07-28 and 2025-11-25
 | auth (HTTP) | `--auth-token-file FILE` or `CARBON_KEPLER_MCP_AUTH_TOKENS`: bearer tokens (or `sha256:<hex>` of them), kept hashed, compared in constant time; 401 with RFC 9728 metadata at `/.well-known/oauth-protected-resource/mcp` |
 | Host/Origin | localhost always; add Service/Ingress names with `--allowed-host` (repeatable), browser origins with `--allowed-origin`; anything else gets 421/403 |
 | caching | a period's energy and assessments are reused for `--cache-ttl` seconds (default 30; 0 disables) |
+| logging | `notifications/message` with the server's `carbon_kepler` log records (data-source warnings, one `info` line per tool call with its time and notice codes): 2025-11-25 clients choose a level with `logging/setLevel`, 2026-07-28 clients per request with `_meta` `io.modelcontextprotocol/logLevel`; nothing is sent until a client asks |
 
 Every tool is read-only (`readOnlyHint`), returns structured content that validates against its output
 schema (plus the same JSON as text), opens with a one-line `summary`, and stays under ~25,000 tokens by
 default (top-N and `limit`/`cursor`). Errors are tool errors (`isError`) with one line: what was wrong —
 how to fix it (unknown names list close matches; an unreachable Prometheus names the URL and the setting).
-Recommendation tools (`compare_optimization_impact`, `get_regional_comparison`,
-`calculate_optimal_schedule`) arrive with issue #5.
 """
 
 

@@ -35,6 +35,7 @@ from carbon_kepler.energy.source import EnergySource
 from carbon_kepler.engine import Attribution, Engine, PeriodArgs, build_source
 from carbon_kepler.mcp_server import advice_tools  # noqa: F401  (registers the recommendation tools)
 from carbon_kepler.mcp_server.auth import AuthConfig
+from carbon_kepler.mcp_server.client_logging import install as install_client_logging
 from carbon_kepler.mcp_server.prompts import register_prompts
 from carbon_kepler.mcp_server.resources import register_resources
 from carbon_kepler.mcp_server.tools import TOOLS, ToolFn, ToolSpec
@@ -207,6 +208,7 @@ def build_server(
         )
     register_resources(server, engine)
     register_prompts(server, engine.clock)
+    install_client_logging(server)  # logging/setLevel; carbon_kepler records to clients that ask
     server.custom_route("/healthz", methods=["GET"])(functools.partial(_health, engine.settings.source))
     return server
 
