@@ -106,6 +106,18 @@ def loadavg() -> str:
         return "n/a"
 
 
+def cpu_speed_ms() -> float:
+    """Milliseconds for a 1,000,000-step Python integer loop (min of 5): this VM's speed at the time, which
+    drifts (a shared host); compare runs by it."""
+    best = float("inf")
+    for _ in range(5):
+        t, acc = time.perf_counter(), 0
+        for i in range(1_000_000):
+            acc += i
+        best = min(best, time.perf_counter() - t)
+    return best * 1000
+
+
 def machine() -> dict[str, str]:
     commit = _run(["git", "rev-parse", "--short", "HEAD"]) or "unknown"
     dirty = _run(["git", "status", "--porcelain", "--", "src"])

@@ -33,13 +33,23 @@ if str(ROOT) not in sys.path:
 from mcp import Client  # noqa: E402
 from tests.mcp.helpers import LiveServer  # noqa: E402
 
-from benchmarks.common import fs, loadavg, log, machine, median, percentile, prometheus_dataset, table  # noqa: E402
+from benchmarks.common import (  # noqa: E402
+    cpu_speed_ms,
+    fs,
+    loadavg,
+    log,
+    machine,
+    median,
+    percentile,
+    prometheus_dataset,
+    table,
+)
 from carbon_kepler.core.period import Period, utc_iso  # noqa: E402
 from carbon_kepler.energy.model import EnergyData  # noqa: E402
 from carbon_kepler.energy.simulator import SimConfig, Simulation  # noqa: E402
 from carbon_kepler.energy.source import EnergySource  # noqa: E402
 from carbon_kepler.engine import build_source  # noqa: E402
-from carbon_kepler.mcp_server.server import PerThreadSource, ServedEngine, build_server  # noqa: E402
+from carbon_kepler.mcp_server.server import PerThreadSource, ServedEngine, build_server, settle_heap  # noqa: E402
 from carbon_kepler.mcp_server.tools import TOOLS, ToolSpec  # noqa: E402
 from carbon_kepler.settings import Settings, SourceKind  # noqa: E402
 
@@ -61,6 +71,15 @@ def calls(period: str | None) -> list[tuple[str, dict[str, Any]]]:
         ),
         ("get_carbon_intensity", {"mode": "profile"}),
         ("generate_compliance_report", {**p, "top_n": 10}),
+        (
+            "calculate_optimal_schedule",
+            {**p, "workload_name": "report-hourly", "namespace": "batch", "duration_hours": 1.0},
+        ),
+        ("get_regional_comparison", {**p, "workload_name": "web", "namespace": "production"}),
+        (
+            "compare_optimization_impact",
+            {**p, "workload_name": "web", "namespace": "production", "optimizations": ["temporal_shift"]},
+        ),
     ]
 
 
@@ -103,10 +122,28 @@ class TimedSource:
         return self.inner.default_period()
 
 
+class ServerClock:
+    """Server-side handling time of tools/call: a server middleware around params validation, the tool
+    and result conversion. The client's own work (its JSON-Schema check of structuredContent, parsing)
+    and the in-memory transport are outside it."""
+
+    def __init__(self) -> None:
+        self.last = 0.0
+
+    async def __call__(self, ctx: Any, call_next: Any) -> Any:
+        t = time.perf_counter()
+        try:
+            return await call_next(ctx)
+        finally:
+            if ctx.method == "tools/call":
+                self.last = time.perf_counter() - t
+
+
 @dataclass
 class ToolTiming:
     tool: str
     latency: list[float] = field(default_factory=list)  # cold: caches cleared before the call
+    server: list[float] = field(default_factory=list)  # server-side handling time of the same calls
     source: list[float] = field(default_factory=list)
     inside: list[float] = field(default_factory=list)
     warm: list[float] = field(default_factory=list)  # the same call again within the cache TTL
@@ -120,7 +157,10 @@ async def measure(settings: Settings, period: str | None, repeat: int) -> list[T
     engine = ServedEngine(settings, TimedSource(inner, source_watch))
     specs = [ToolSpec(tool_watch.wrap(s.fn), s.title) for s in TOOLS]
     out = []
-    async with Client(build_server(engine, tools=specs)) as client:
+    server, clock = build_server(engine, tools=specs), ServerClock()
+    server.middleware.append(clock)
+    settle_heap()  # as `serve` does before it starts a transport
+    async with Client(server) as client:
         for name, args in calls(period):
             timing = ToolTiming(name)
             for i in range(repeat + 1):  # the first call warms imports and the SQLite page cache
@@ -132,6 +172,7 @@ async def measure(settings: Settings, period: str | None, repeat: int) -> list[T
                 timing.chars = len(getattr(result.content[0], "text", ""))
                 if i:
                     timing.latency.append(latency)
+                    timing.server.append(clock.last)
                     timing.source.append(source_watch.seconds - s0)
                     timing.inside.append(tool_watch.seconds - f0)
                     t0 = time.perf_counter()
@@ -146,24 +187,30 @@ def latency_table(timings: list[ToolTiming]) -> tuple[str, bool, bool]:
     """The table, whether server overhead met the target for every tool, and whether the MCP layer did."""
     rows, ok, layer_ok = [], True, True
     for t in timings:
-        overhead = median([a - b for a, b in zip(t.latency, t.source, strict=True)])
+        overhead = median([a - b for a, b in zip(t.server, t.source, strict=True)])
+        seen = median([a - b for a, b in zip(t.latency, t.source, strict=True)])
         engine = median([a - b for a, b in zip(t.inside, t.source, strict=True)])
-        layer = median([a - b for a, b in zip(t.latency, t.inside, strict=True)])
+        layer = median([a - b for a, b in zip(t.server, t.inside, strict=True)])
+        client = median([a - b for a, b in zip(t.latency, t.server, strict=True)])
         ok &= overhead <= OVERHEAD_TARGET_S
         layer_ok &= layer <= OVERHEAD_TARGET_S
         rows.append([
-            f"`{t.tool}`", fs(median(t.latency)), fs(percentile(t.latency, 99)), fs(median(t.source)), fs(engine),
-            fs(layer), fs(overhead) + ("" if overhead <= OVERHEAD_TARGET_S else " ⚠"), fs(median(t.warm)),
-            f"{t.chars:,}", len(t.latency),
+            f"`{t.tool}`", fs(median(t.latency)), fs(percentile(t.latency, 99)), fs(median(t.server)),
+            fs(median(t.source)), fs(engine), fs(layer),
+            fs(overhead) + ("" if overhead <= OVERHEAD_TARGET_S else " ⚠"), fs(client), fs(seen),
+            fs(median(t.warm)), f"{t.chars:,}", len(t.latency),
         ])  # fmt: skip
     headers = [
         "tool",
         "p50",
         "p99",
+        "server p50",
         "data source",
         "engine",
         "MCP layer",
         "server overhead",
+        "client side",
+        "overhead seen by client",
         "warm p50",
         "result chars",
         "calls",
@@ -230,13 +277,17 @@ async def run(args: argparse.Namespace) -> str:
         "",
         f"<!-- GENERATED by benchmarks/mcp_bench.py{' --quick' if args.quick else ''}; rerun to refresh. -->",
         "",
-        f"Run on {facts['CPU']} ({facts['nproc']} cores, load average {loadavg()} at start), Python "
+        f"Run on {facts['CPU']} ({facts['nproc']} cores, load average {loadavg()} at start; CPU speed at start: a "
+        f"1,000,000-step Python loop took {cpu_speed_ms():.0f} ms; this VM's speed drifts over minutes), Python "
         f"{facts['Python']}, commit {facts['carbon-kepler commit']}, {facts['Date (UTC)']} UTC. Latency through the "
-        "SDK's in-memory client, caches cleared before each call (cold); *engine* = time inside the tool function "
-        "minus data-source time (attribution, emissions, checks); *MCP layer* = latency minus time inside the tool "
-        f"function; *server overhead* = latency − data-source time (the issue's definition; target ≤ "
-        f"{fs(OVERHEAD_TARGET_S)} p50); *warm* = the same call again within the 30 s cache TTL. {repeat} cold calls "
-        "per tool after one warm-up.",
+        "SDK's in-memory client, caches cleared before each call (cold). *p50/p99* = as the client sees it; *server* = "
+        "server-side handling of tools/call (a server middleware: params validation, tool, result conversion); "
+        "*data source* = time inside EnergySource.fetch; *engine* = time inside the tool function minus data source "
+        "(attribution, emissions, checks, advice); *MCP layer* = server minus time inside the tool function; "
+        f"*server overhead* = server − data source (the issue's definition; target ≤ {fs(OVERHEAD_TARGET_S)} p50); "
+        "*client side* = p50 − server (the SDK client's parsing and JSON-Schema check of the result, the in-memory "
+        "transport); *overhead seen by client* = p50 − data source; *warm* = the same call again within the 30 s "
+        f"cache TTL. {repeat} cold calls per tool after one warm-up.",
         "",
     ]
     verdicts: list[tuple[str, bool]] = []

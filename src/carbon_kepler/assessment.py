@@ -6,7 +6,6 @@ energy the engine attributed, with the organisation config (or honest defaults w
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -190,6 +189,11 @@ class Assessor:
         cluster: bool = False,
     ) -> Assessment:
         window = window_of(rows, period, coverage)
+        return self.assess_window(unit, window, period_out, source=source, cluster=cluster)
+
+    def assess_window(
+        self, unit: Unit, window: EnergyWindow, period_out: PeriodOut, *, source: str, cluster: bool = False
+    ) -> Assessment:
         result = self._emissions(window)
         ctx = CheckContext(
             window=window,
@@ -217,7 +221,7 @@ class Assessor:
             pue=result.pue,
             checks=checks,
             reporting=reporting_summary(window, result, self.regulations, self.options) if cluster else None,
-            coverage=coverage,
+            coverage=window.coverage,
             warnings=list(result.warnings) + self._pue_notice(),
         )
 
@@ -285,9 +289,34 @@ class WorkloadStatus(BaseModel):
 
 
 def window_of(rows: list[WorkloadHour], period: Period, coverage: float) -> EnergyWindow:
-    by_hour: dict[int, float] = defaultdict(float)
+    by_hour: dict[int, float] = {}
+    get, lo, hi = by_hour.get, period.start_ts, period.end_ts
     for r in rows:
-        if period.start_ts <= r.hour_utc < period.end_ts:
-            by_hour[r.hour_utc] += r.total_j
+        h = r.hour_utc
+        if lo <= h < hi:
+            by_hour[h] = get(h, 0.0) + r.active_j + r.allocated_j
     hours = tuple(HourEnergy(h, joules_to_kwh(j)) for h, j in sorted(by_hour.items()))
     return EnergyWindow(hours=hours, period=period, coverage=coverage, quality=Quality.MEASURED)
+
+
+def windows_by_workload(rows: list[WorkloadHour], period: Period, coverage: float) -> dict[str, EnergyWindow]:
+    """`namespace/workload` → its window, in one pass over the rows (the inventory assesses every workload)."""
+    acc: dict[str, dict[int, float]] = {}
+    lo, hi = period.start_ts, period.end_ts
+    for r in rows:
+        h = r.hour_utc
+        if lo <= h < hi:
+            key = f"{r.namespace}/{r.owner.name}"
+            by_hour = acc.get(key)
+            if by_hour is None:
+                by_hour = acc[key] = {}
+            by_hour[h] = by_hour.get(h, 0.0) + r.active_j + r.allocated_j
+    return {
+        key: EnergyWindow(
+            hours=tuple(HourEnergy(h, joules_to_kwh(j)) for h, j in sorted(by_hour.items())),
+            period=period,
+            coverage=coverage,
+            quality=Quality.MEASURED,
+        )
+        for key, by_hour in acc.items()
+    }

@@ -19,6 +19,7 @@ from carbon_kepler.assessment import (
     Unit,
     UnitKind,
     WorkloadStatus,
+    windows_by_workload,
 )
 from carbon_kepler.carbon.factors import Purpose
 from carbon_kepler.core.errors import InputError
@@ -209,13 +210,11 @@ class Engine:
         assessor = self.assessor
         att = self.attribution(self.period(args), progress)
         rows = select(att.attributed.workloads, selector)
-        cov, out = coverage(att.data, att.period), []
-        for key, members in group_rows(rows, GroupBy.WORKLOAD).items():
+        cov, out, period_out = coverage(att.data, att.period), [], self.period_out(att.period)
+        for key, window in windows_by_workload(rows, att.period, cov).items():
             ns, name = key.split("/", 1)
             unit = Unit(kind=UnitKind.WORKLOAD, key=f"workload:{key}", namespace=ns, workload=name)
-            a = assessor.assess(
-                unit, members, att.period, self.period_out(att.period), coverage=cov, source=att.data.source
-            )
+            a = assessor.assess_window(unit, window, period_out, source=att.data.source)
             out.append(WorkloadStatus.of(a))
         return att.period, sorted(out, key=lambda w: w.energy_kwh, reverse=True)
 
@@ -286,20 +285,21 @@ def _suggest(rows: list[WorkloadHour], selector: Selector) -> str:
     )
 
 
-def _key(r: WorkloadHour, by: GroupBy) -> str:
+def _key_fn(by: GroupBy) -> Callable[[WorkloadHour], str]:
     if by is GroupBy.NAMESPACE:
-        return r.namespace
+        return lambda r: r.namespace
     if by is GroupBy.NODE:
-        return r.node
+        return lambda r: r.node
     if by is GroupBy.POD:
-        return f"{r.namespace}/{r.pod}"
-    return f"{r.namespace}/{r.owner.name}"
+        return lambda r: f"{r.namespace}/{r.pod}"
+    return lambda r: f"{r.namespace}/{r.owner.name}"
 
 
 def group_rows(rows: list[WorkloadHour], by: GroupBy) -> dict[str, list[WorkloadHour]]:
     groups: dict[str, list[WorkloadHour]] = defaultdict(list)
+    key = _key_fn(by)
     for r in rows:
-        groups[_key(r, by)].append(r)
+        groups[key(r)].append(r)
     return groups
 
 

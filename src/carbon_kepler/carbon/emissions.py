@@ -8,6 +8,7 @@ no residual mix). Pure functions, no I/O.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import NamedTuple
 
 from carbon_kepler.carbon.factors import CarbonIntensityData
@@ -83,14 +84,46 @@ def make_instrument(
     )
 
 
+class Cover(NamedTuple):
+    """Instrument cover of one hour: shares that count for GHG and for RE100 (each capped at 1), the
+    uncapped sum of all active shares, and which instruments are active."""
+
+    ghg: float
+    re100: float
+    declared: float
+    active: tuple[bool, ...]
+
+
+class _CoverTable:
+    """Per-hour cover of one instrument set, memoised: the hot path asks the same hours for every unit."""
+
+    def __init__(self, instruments: tuple[Instrument, ...]) -> None:
+        self.instruments = instruments
+        self._memo: dict[int, Cover] = {}
+
+    def at(self, hour_utc: int) -> Cover:
+        hit = self._memo.get(hour_utc)
+        if hit is None:
+            active = tuple(i.active(hour_utc) for i in self.instruments)
+            on = [i for i, a in zip(self.instruments, active, strict=True) if a]
+            hit = self._memo[hour_utc] = Cover(
+                ghg=min(sum(i.share for i in on if i.counts_for_ghg_reduction), 1.0),
+                re100=min(sum(i.share for i in on if i.counts_for_re100), 1.0),
+                declared=sum(i.share for i in on),
+                active=active,
+            )
+        return hit
+
+
+@lru_cache(maxsize=32)
+def _cover_table(instruments: tuple[Instrument, ...]) -> _CoverTable:
+    return _CoverTable(instruments)
+
+
 def covered_share(instruments: Sequence[Instrument], hour_utc: int, *, ghg: bool) -> float:
     """Share of the hour's facility energy covered by instruments that count (capped at 1)."""
-    total = sum(
-        i.share
-        for i in instruments
-        if i.active(hour_utc) and (i.counts_for_ghg_reduction if ghg else i.counts_for_re100)
-    )
-    return min(total, 1.0)
+    cover = _cover_table(tuple(instruments)).at(hour_utc)
+    return cover.ghg if ghg else cover.re100
 
 
 def _fig(
@@ -104,11 +137,11 @@ def _combined_quality(*qs: Quality) -> Quality:
 
 
 def _instrument_effects(
-    window: EnergyWindow, pue: float, instruments: Sequence[Instrument], quality: Quality
+    window: EnergyWindow, covers: list[Cover], pue: float, table: _CoverTable, quality: Quality
 ) -> tuple[InstrumentEffect, ...]:
     effects = []
-    for inst in instruments:
-        kwh = sum(h.kwh * pue * inst.share for h in window.hours if inst.active(h.hour_utc))
+    for k, inst in enumerate(table.instruments):
+        kwh = sum(h.kwh for h, c in zip(window.hours, covers, strict=True) if c.active[k]) * pue * inst.share
         effects.append(
             InstrumentEffect(
                 kind=inst.kind,
@@ -133,24 +166,25 @@ class _Totals(NamedTuple):
     re100_it_kwh: float  # Σ E_h r_h, r_h = RE100-counting cover
 
 
-def _totals(window: EnergyWindow, intensity: HourlyIntensity, instruments: Sequence[Instrument]) -> _Totals:
+def _totals(window: EnergyWindow, covers: list[Cover], intensity: HourlyIntensity) -> _Totals:
     it = w = wm = re = 0.0
-    for h in window.hours:
-        i_h = intensity.at(h.hour_utc)
+    at = intensity.values.get
+    for h, c in zip(window.hours, covers, strict=True):
+        i_h = at(h.hour_utc)
+        if i_h is None:
+            i_h = intensity.at(h.hour_utc)  # raises with the hour named
         it += h.kwh
         w += h.kwh * i_h
-        wm += h.kwh * (1 - covered_share(instruments, h.hour_utc, ghg=True)) * i_h
-        re += h.kwh * covered_share(instruments, h.hour_utc, ghg=False)
+        wm += h.kwh * (1 - c.ghg) * i_h
+        re += h.kwh * c.re100
     return _Totals(it, w, wm, re)
 
 
-def _warnings(
-    window: EnergyWindow, intensity: HourlyIntensity, instruments: Sequence[Instrument]
-) -> tuple[Notice, ...]:
+def _warnings(it_kwh: float, covers: list[Cover], intensity: HourlyIntensity) -> tuple[Notice, ...]:
     out = list(intensity.warnings)
-    if window.total_kwh <= 0:
+    if it_kwh <= 0:
         out.append(Notice(code="NO_ENERGY", message="no energy recorded in the window: intensity undefined"))
-    if any(sum(i.share for i in instruments if i.active(h.hour_utc)) > 1 for h in window.hours):
+    if any(c.declared > 1 for c in covers):
         out.append(Notice(code="INSTRUMENTS_OVER_100", message="instrument shares add up to more than 100%"))
     return tuple(out)
 
@@ -168,7 +202,9 @@ def emissions(
     """
     if pue.value < 1.0:
         raise InputError(f"PUE {pue.value} is below 1.0", hint="PUE = facility energy / IT energy ≥ 1.0")
-    t = _totals(window, intensity, instruments)
+    table = _cover_table(tuple(instruments))
+    covers = [table.at(h.hour_utc) for h in window.hours]
+    t = _totals(window, covers, intensity)
     series = intensity.series
     q = _combined_quality(window.quality, series.quality, pue.quality)
     year = series.annual_factor.year if series.annual_factor else None
@@ -207,9 +243,9 @@ def emissions(
             q,
             None,
         ),
-        instruments=_instrument_effects(window, pue.value, instruments, q),
+        instruments=_instrument_effects(window, covers, pue.value, table, q),
         intensity_series=series,
         coverage=window.coverage,
         hours_with_data=len(window.hours),
-        warnings=_warnings(window, intensity, instruments),
+        warnings=_warnings(t.it_kwh, covers, intensity),
     )

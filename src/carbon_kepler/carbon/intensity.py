@@ -28,6 +28,7 @@ from carbon_kepler.core.figures import Basis, Figure, Notice, Quality
 from carbon_kepler.core.period import local_hour_of_day
 
 REGIONS_FILE = "regions.json"
+MEMO_HOURS = 24 * 366 * 3  # hour values a StaticProfile remembers (three years)
 
 
 class IntensityProvider(Protocol):
@@ -57,11 +58,17 @@ class StaticProfile:
         self.profile = profile
         self.factor = factor
         self._by_hour = profile_values(profile, annual.value) if profile else None
+        self._memo: dict[int, float] = {}  # hour → value: the time-zone conversion is the costly part
 
     def value_at(self, hour_utc: int) -> float:
         if self._by_hour is None or self.profile is None:
             return self.annual.value
-        return self._by_hour[local_hour_of_day(hour_utc, self.profile.timezone)]
+        value = self._memo.get(hour_utc)
+        if value is None:
+            value = self._by_hour[local_hour_of_day(hour_utc, self.profile.timezone)]
+            if len(self._memo) < MEMO_HOURS:
+                self._memo[hour_utc] = value
+        return value
 
     def series(self, hours_static: int) -> IntensitySeries:
         shaped = self.profile is not None

@@ -16,7 +16,7 @@ from typing import NamedTuple
 
 from carbon_kepler.core.errors import InputError
 from carbon_kepler.core.figures import Notice
-from carbon_kepler.energy.model import EnergyData, Owner
+from carbon_kepler.energy.model import ZONE_SET, EnergyData, Owner
 from carbon_kepler.energy.owners import owner_from_name
 
 
@@ -57,17 +57,23 @@ class Attributed(NamedTuple):
     warnings: list[Notice]
 
 
-def _pod_active(data: EnergyData) -> dict[tuple[str, int, str], tuple[str, str, float]]:
-    """(node, hour, uid) → (namespace, pod, active joules summed over the zone set)."""
-    zones = set(data.zones)
-    out: dict[tuple[str, int, str], tuple[str, str, float]] = {}
-    for r in data.pod_hours:
-        if r.zone not in zones:
+def _pod_active(
+    data: EnergyData,
+) -> tuple[dict[tuple[str, int], dict[str, float]], dict[str, tuple[str, str]]]:
+    """(node, hour) → {uid: active joules summed over the zone set}, and uid → (namespace, pod)."""
+    zones = {*data.zones, ZONE_SET}
+    by_node_hour: dict[tuple[str, int], dict[str, float]] = {}
+    names: dict[str, tuple[str, str]] = {}
+    for hour, node, ns, pod, uid, zone, joules in data.pod_hours:
+        if zone not in zones:
             continue
-        key = (r.node, r.hour_utc, r.pod_uid)
-        prev = out.get(key)
-        out[key] = (r.namespace, r.pod, (prev[2] if prev else 0.0) + r.joules)
-    return out
+        members = by_node_hour.get((node, hour))
+        if members is None:
+            members = by_node_hour[(node, hour)] = {}
+        members[uid] = members.get(uid, 0.0) + joules
+        if uid not in names:
+            names[uid] = (ns, pod)
+    return by_node_hour, names
 
 
 def _node_totals(data: EnergyData) -> dict[tuple[str, int], tuple[float, float]]:
@@ -99,18 +105,17 @@ def attribute(data: EnergyData, policy: Policy) -> Attributed:
             "(kube_pod_container_resource_requests), which this source does not have",
             hint="use --allocation proportional, or point --source prometheus at a Prometheus that scrapes kube-state-metrics",
         )
-    pods = _pod_active(data)
+    by_node_hour, names = _pod_active(data)
     totals = _node_totals(data)
-    by_node_hour: dict[tuple[str, int], list[tuple[str, float]]] = defaultdict(list)
-    for (node, hour, uid), (_, _, active) in pods.items():
-        by_node_hour[(node, hour)].append((uid, active))
+    owners = {uid: data.owners.get(uid) or owner_from_name(pod) for uid, (_, pod) in names.items()}
     warnings: list[Notice] = []
-    allocated: dict[tuple[str, int, str], float] = {}
     nodes: list[NodeBalance] = []
-    for key in sorted(set(totals) | set(by_node_hour)):
+    workloads: list[WorkloadHour] = []  # ordered by (node, hour, uid)
+    add = workloads.append
+    for key in sorted(totals.keys() | by_node_hour.keys()):
         node, hour = key
         total, idle = totals.get(key, (0.0, 0.0))
-        members = by_node_hour.get(key, [])
+        members = sorted(by_node_hour.get(key, {}).items())
         pods_active = sum(a for _, a in members)
         remainder = max(total - pods_active, 0.0)
         if key not in totals and pods_active > 0:
@@ -122,24 +127,11 @@ def attribute(data: EnergyData, policy: Policy) -> Attributed:
             )
         weights = _weights(policy, members, data.cpu_requests)
         wsum = sum(weights.values())
+        scale = remainder / wsum if wsum > 0 and remainder > 0 else 0.0
         given = 0.0
-        if wsum > 0 and remainder > 0:
-            for uid, w in weights.items():
-                share = remainder * w / wsum
-                allocated[(node, hour, uid)] = share
-                given += share
+        for uid, active in members:
+            share = weights.get(uid, 0.0) * scale
+            given += share
+            add(WorkloadHour(hour, node, *names[uid], uid, owners[uid], active, share))
         nodes.append(NodeBalance(hour, node, total, idle, pods_active, given, total - pods_active - given))
-    workloads = [
-        WorkloadHour(
-            hour,
-            node,
-            ns,
-            pod,
-            uid,
-            data.owners.get(uid) or owner_from_name(pod),
-            active,
-            allocated.get((node, hour, uid), 0.0),
-        )
-        for (node, hour, uid), (ns, pod, active) in sorted(pods.items())
-    ]
     return Attributed(workloads, nodes, warnings)

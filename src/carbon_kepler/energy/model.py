@@ -18,8 +18,13 @@ class Generation(StrEnum):
     OLD = "v0.7-v0.9"  # kepler_container_*_joules_total, mode=dynamic|idle
 
 
+ZONE_SET = "*"
+"""PodHour.zone of a row the source already summed over EnergyData.zones (the local store does)."""
+
+
 class PodHour(NamedTuple):
-    """Active energy Kepler attributed to one pod in one hour and zone (joules)."""
+    """Active energy Kepler attributed to one pod in one hour and zone (joules); zone ZONE_SET = the sum
+    over the requested zone set."""
 
     hour_utc: int
     node: str

@@ -14,9 +14,9 @@ from pathlib import Path
 
 from carbon_kepler.core.errors import StoreError
 from carbon_kepler.core.figures import Notice
-from carbon_kepler.core.period import Period
+from carbon_kepler.core.period import HOUR, Period
 from carbon_kepler.energy import kepler
-from carbon_kepler.energy.model import EnergyData, Generation, NodeHour, PodHour
+from carbon_kepler.energy.model import ZONE_SET, EnergyData, Generation, NodeHour, PodHour
 
 SCHEMA_VERSION = 1
 
@@ -123,13 +123,23 @@ class Store:
         zs = tuple(zones)
         marks = ",".join("?" * len(zs))
         args = (period.start_ts, period.end_ts, *zs)
+        # Pods are joined in Python (a few hundred rows) and zones summed in SQL: half the rows and no
+        # per-row join, which is most of what reading a week costs (BENCHMARKS.md, MCP section).
+        pods = {
+            uid: (node, ns, pod)
+            for uid, node, ns, pod in self.conn.execute(
+                "SELECT pod_uid, node, namespace, pod FROM pods WHERE last_seen >= ? AND first_seen < ?",
+                (period.start_ts - HOUR, period.end_ts + HOUR),  # an hour's slack either side
+            )
+        }
         pod_rows = [
-            PodHour(h, node, ns, pod, uid, zone, j)
-            for h, node, ns, pod, uid, zone, j in self.conn.execute(
-                "SELECT e.hour_utc, p.node, p.namespace, p.pod, e.pod_uid, e.zone, e.joules FROM pod_energy e "
-                f"JOIN pods p USING (pod_uid) WHERE e.hour_utc >= ? AND e.hour_utc < ? AND e.zone IN ({marks})",
+            PodHour(h, *pods[uid], uid, ZONE_SET, j)
+            for h, uid, j in self.conn.execute(
+                "SELECT hour_utc, pod_uid, SUM(joules) FROM pod_energy WHERE hour_utc >= ? AND hour_utc < ? "
+                f"AND zone IN ({marks}) GROUP BY hour_utc, pod_uid",
                 args,
             )
+            if uid in pods  # as the inner join did: energy rows without a pod row are not attributable
         ]
         node_acc: dict[tuple[int, str, str], dict[str, float]] = {}
         for h, node, zone, kind, j in self.conn.execute(

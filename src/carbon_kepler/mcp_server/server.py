@@ -9,6 +9,7 @@ names), bearer auth is optional, and /healthz answers without touching the data 
 from __future__ import annotations
 
 import functools
+import gc
 import inspect
 import json
 import logging
@@ -282,6 +283,15 @@ def http_app(server: MCPServer[Any], opts: HttpOptions) -> Starlette:
     )
 
 
+def settle_heap() -> None:
+    """Move everything built at start-up (SDK, pydantic schemas, data files, the engine) into the
+    permanent GC generation (gc.freeze): full collections then scan only what requests allocate. A cold
+    tool call allocates tens of thousands of rows, which triggers full collections; over the start-up
+    heap they cost about a third of its time (BENCHMARKS.md, MCP section)."""
+    gc.collect()
+    gc.freeze()
+
+
 def run_http(server: MCPServer[Any], opts: HttpOptions) -> None:
     import uvicorn
 
@@ -289,9 +299,11 @@ def run_http(server: MCPServer[Any], opts: HttpOptions) -> None:
         log.warning(
             "listening on %s but only localhost Host headers are accepted: add --allowed-host NAME", opts.host
         )
+    settle_heap()
     # log_config=None: uvicorn logs through the root logger (stderr), never its own stdout handlers.
     uvicorn.run(http_app(server, opts), host=opts.host, port=opts.port, log_config=None, access_log=False)
 
 
 def run_stdio(server: MCPServer[Any]) -> None:
+    settle_heap()
     server.run("stdio")
