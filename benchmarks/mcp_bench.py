@@ -1,7 +1,7 @@
 """MCP server benchmarks (issue #4): per-tool latency, server overhead, concurrent HTTP clients.
 
-    .venv/bin/python benchmarks/mcp_bench.py               # demo week + 200-pod Prometheus + 20 clients x 60 s
-    .venv/bin/python benchmarks/mcp_bench.py --pods 2000   # the same with a 2,000-pod Prometheus
+    .venv/bin/python benchmarks/mcp_bench.py               # demo week + 200- and 2,000-pod Prometheus + 20 clients x 60 s
+    .venv/bin/python benchmarks/mcp_bench.py --pods 200    # one Prometheus size only
     .venv/bin/python benchmarks/mcp_bench.py --quick       # smoke run; Markdown to stdout only
 
 Latency is measured through the SDK's in-memory client (protocol, argument and output validation, JSON,
@@ -287,7 +287,7 @@ async def run(args: argparse.Namespace) -> str:
         f"*server overhead* = server − data source (the issue's definition; target ≤ {fs(OVERHEAD_TARGET_S)} p50); "
         "*client side* = p50 − server (the SDK client's parsing and JSON-Schema check of the result, the in-memory "
         "transport); *overhead seen by client* = p50 − data source; *warm* = the same call again within the 30 s "
-        f"cache TTL. {repeat} cold calls per tool after one warm-up.",
+        f"cache TTL. Cold calls per tool after one warm-up: the *calls* column ({repeat} on the demo store).",
         "",
     ]
     verdicts: list[tuple[str, bool]] = []
@@ -295,17 +295,20 @@ async def run(args: argparse.Namespace) -> str:
     demo = await measure(Settings(source="demo", org_config=DEMO_ORG), None, repeat)
     text, ok, layer_ok = latency_table(demo)
     parts += ["### Bundled demo week (SQLite store)", "", text, ""]
+    datasets = [("demo week", demo)]
     verdicts += [
         ("server overhead p50 ≤ 50 ms, demo store", ok),
         ("MCP layer p50 ≤ 50 ms, demo store", layer_ok),
     ]
     if not args.skip_prometheus:
-        text, ok, layer_ok = await prometheus_part(args, repeat)
-        parts += text
-        verdicts += [
-            (f"server overhead p50 ≤ 50 ms, {args.pods}-pod Prometheus", ok),
-            (f"MCP layer p50 ≤ 50 ms, {args.pods}-pod Prometheus", layer_ok),
-        ]
+        for pods in args.pods:
+            text, ok, layer_ok, timings = await prometheus_part(pods, args.quick, repeat)
+            parts += text
+            datasets.append((f"{pods:,}-pod Prometheus", timings))
+            verdicts += [
+                (f"server overhead p50 ≤ 50 ms, {pods:,}-pod Prometheus", ok),
+                (f"MCP layer p50 ≤ 50 ms, {pods:,}-pod Prometheus", layer_ok),
+            ]
     res = await load_part(args)
     parts += [
         f"### {res.clients} concurrent HTTP clients, `serve --http --source demo`",
@@ -315,7 +318,8 @@ async def run(args: argparse.Namespace) -> str:
     ]
     if res.error_samples:
         parts += ["Errors seen: " + "; ".join(sorted(set(res.error_samples))[:5]), ""]
-    verdicts.append((f"{res.clients} clients × {fs(args.seconds)}: zero errors", res.errors == 0))
+    verdicts.append((f"{res.clients} clients × {fs(res.seconds)}: zero errors", res.errors == 0))
+    parts += ["### Reading", "", *reading(datasets), ""]
     parts += [
         "### Targets",
         "",
@@ -325,17 +329,49 @@ async def run(args: argparse.Namespace) -> str:
     return "\n".join(parts)
 
 
-async def prometheus_part(args: argparse.Namespace, repeat: int) -> tuple[list[str], bool, bool]:
-    sim = Simulation(prom_config(args.pods, args.quick))
+def reading(datasets: list[tuple[str, list[ToolTiming]]]) -> list[str]:
+    """What the tables say, from the same numbers: where server overhead comes from and how it scales."""
+
+    def p50(t: ToolTiming, a: list[float], b: list[float]) -> float:
+        return median([x - y for x, y in zip(a, b, strict=True)])
+
+    layer = max(p50(t, t.server, t.inside) for _, ts in datasets for t in ts)
+    client = max(p50(t, t.latency, t.server) for _, ts in datasets for t in ts)
+    heavy = [t for t in datasets[0][1] if t.tool != "get_carbon_intensity"]
+    engine = ", ".join(
+        f"{label} {fs(max(p50(t, t.inside, t.source) for t in ts if t.tool != 'get_carbon_intensity'))}"
+        for label, ts in datasets
+    )
+    warm = ", ".join(f"{label} {fs(max(median(t.warm) for t in ts))}" for label, ts in datasets)
+    met = [t.tool for t in heavy if p50(t, t.server, t.source) <= OVERHEAD_TARGET_S]
+    return [
+        f"- The MCP layer (server side: validation, the worker-thread hop, result conversion) is at most "
+        f"{fs(layer)} p50 for any tool on any dataset; the SDK client's own parsing and JSON-Schema check of "
+        f"the result adds at most {fs(client)}.",
+        "- Server overhead is therefore engine time: attributing idle/system energy to every pod-hour of the "
+        "period, then emissions and checks per workload (26 workloads on the demo week, hundreds at 2,000 pods). "
+        f"It grows with pod-hours — slowest tool's engine p50: {engine}.",
+        f"- Cold on the demo week, {len(met)} of {len(heavy)} data tools stay within "
+        f"{fs(OVERHEAD_TARGET_S)} ({', '.join(f'`{m}`' for m in met) or 'none'}).",
+        f"- Warm (the same period again within the 30 s cache: a follow-up question, the next page): slowest "
+        f"tool p50 {warm}.",
+    ]
+
+
+async def prometheus_part(
+    pods: int, quick: bool, repeat: int
+) -> tuple[list[str], bool, bool, list[ToolTiming]]:
+    sim = Simulation(prom_config(pods, quick))
     period = f"{utc_iso(sim.start)}/{utc_iso(sim.end)}"
     with tempfile.TemporaryDirectory() as tmp, prometheus_dataset(sim, Path(tmp), "mcp", interval_s=30) as ds:
-        log(f"{args.pods}-pod Prometheus ({ds.series:,} series, {ds.samples:,} samples)")
+        log(f"{pods}-pod Prometheus ({ds.series:,} series, {ds.samples:,} samples)")
         settings = Settings(source="prometheus", prometheus_url=ds.url, org_config=DEMO_ORG)
-        timings = await measure(settings, period, max(3, repeat // 4))
+        # a 2,000-pod call reads ~20 s from Prometheus: 3 cold calls per tool there, 5 at 200 pods
+        timings = await measure(settings, period, 3 if pods > 500 else max(3, repeat // 4))
     text, ok, layer_ok = latency_table(timings)
     hours = (sim.end - sim.start) // 3600
-    title = f"### {args.pods}-pod Prometheus 2.42 ({len(sim.nodes)} nodes, {hours} h, {ds.series:,} series)"
-    return [title, "", text, ""], ok, layer_ok
+    title = f"### {pods:,}-pod Prometheus 2.42 ({len(sim.nodes)} nodes, {hours} h, {ds.series:,} series)"
+    return [title, "", text, ""], ok, layer_ok, timings
 
 
 async def load_part(args: argparse.Namespace) -> LoadResult:
@@ -348,7 +384,9 @@ async def load_part(args: argparse.Namespace) -> LoadResult:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="smoke run; print, do not write mcp_results.md")
-    ap.add_argument("--pods", type=int, default=200, help="pods of the simulated Prometheus cluster")
+    ap.add_argument(
+        "--pods", type=int, nargs="+", default=[200, 2000], help="pods of each simulated Prometheus cluster"
+    )
     ap.add_argument("--clients", type=int, default=20, help="concurrent HTTP clients")
     ap.add_argument("--seconds", type=float, default=60.0, help="duration of the load run")
     ap.add_argument("--skip-prometheus", action="store_true", help="demo store and load run only")

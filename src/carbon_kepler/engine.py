@@ -6,7 +6,6 @@ Interfaces (CLI, MCP, reports) call one Engine method and render its result mode
 from __future__ import annotations
 
 import difflib
-from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -150,11 +149,10 @@ class Engine:
     def energy_report(
         self, att: Attribution, *, by: GroupBy, selector: Selector, limit: int | None = None
     ) -> EnergyReport:
-        rows = select(att.attributed.workloads, selector)
-        groups = group_rows(rows, by)
-        total_j = sum(r.total_j for r in rows)
+        groups = _sums(select(att.attributed.workloads, selector), by)
+        total_j = sum(g.active_j + g.allocated_j for g in groups.values())
         out_rows = sorted(
-            (_row(key, members, by, total_j) for key, members in groups.items()),
+            (_row(key, g, by, total_j) for key, g in groups.items()),
             key=lambda r: r.total_kwh,
             reverse=True,
         )
@@ -295,24 +293,39 @@ def _key_fn(by: GroupBy) -> Callable[[WorkloadHour], str]:
     return lambda r: f"{r.namespace}/{r.owner.name}"
 
 
-def group_rows(rows: list[WorkloadHour], by: GroupBy) -> dict[str, list[WorkloadHour]]:
-    groups: dict[str, list[WorkloadHour]] = defaultdict(list)
+class _GroupSum:
+    """Running sums of one group's rows (one pass over every pod-hour of a period)."""
+
+    __slots__ = ("active_j", "allocated_j", "first", "pods")
+
+    def __init__(self, first: WorkloadHour) -> None:
+        self.first = first
+        self.active_j = self.allocated_j = 0.0
+        self.pods: set[str] = set()
+
+
+def _sums(rows: list[WorkloadHour], by: GroupBy) -> dict[str, _GroupSum]:
+    groups: dict[str, _GroupSum] = {}
     key = _key_fn(by)
     for r in rows:
-        groups[key(r)].append(r)
+        k = key(r)
+        g = groups.get(k)
+        if g is None:
+            g = groups[k] = _GroupSum(r)
+        g.active_j += r.active_j
+        g.allocated_j += r.allocated_j
+        g.pods.add(r.pod_uid)
     return groups
 
 
-def _row(key: str, members: list[WorkloadHour], by: GroupBy, total_j: float) -> EnergyRow:
-    active = sum(m.active_j for m in members)
-    allocated = sum(m.allocated_j for m in members)
-    first = members[0]
+def _row(key: str, g: _GroupSum, by: GroupBy, total_j: float) -> EnergyRow:
+    active, allocated, first = g.active_j, g.allocated_j, g.first
     return EnergyRow(
         key=key,
         namespace=None if by is GroupBy.NODE else first.namespace,
         workload=first.owner.name if by in (GroupBy.WORKLOAD, GroupBy.POD) else None,
         kind=f"{first.owner.kind} ({first.owner.source})" if by in (GroupBy.WORKLOAD, GroupBy.POD) else None,
-        pods=len({m.pod_uid for m in members}),
+        pods=len(g.pods),
         active_kwh=round(joules_to_kwh(active), 6),
         allocated_kwh=round(joules_to_kwh(allocated), 6),
         total_kwh=round(joules_to_kwh(active + allocated), 6),

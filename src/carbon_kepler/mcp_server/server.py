@@ -40,6 +40,7 @@ from carbon_kepler.mcp_server.client_logging import install as install_client_lo
 from carbon_kepler.mcp_server.prompts import register_prompts
 from carbon_kepler.mcp_server.resources import register_resources
 from carbon_kepler.mcp_server.tools import TOOLS, ToolFn, ToolSpec
+from carbon_kepler.results import EnergyReport, GroupBy
 from carbon_kepler.settings import Settings, SourceKind
 
 log = logging.getLogger(__name__)
@@ -149,6 +150,13 @@ class ServedEngine(Engine):
     def attribution(self, period: Period, progress: Callable[[str], None] | None = None) -> Attribution:
         compute = functools.partial(super().attribution, period, progress)
         return self._attributions.get((period.start_ts, period.end_ts), compute)
+
+    def energy_report(
+        self, att: Attribution, *, by: GroupBy, selector: Selector, limit: int | None = None
+    ) -> EnergyReport:
+        compute = functools.partial(super().energy_report, att, by=by, selector=selector, limit=limit)
+        key = ("energy", att.period.start_ts, att.period.end_ts, by, selector, limit)
+        return self._results.get(key, compute)
 
     def assess(
         self, args: PeriodArgs, selector: Selector, progress: Callable[[str], None] | None = None
