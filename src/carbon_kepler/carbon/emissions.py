@@ -137,11 +137,11 @@ def _combined_quality(*qs: Quality) -> Quality:
 
 
 def _instrument_effects(
-    window: EnergyWindow, covers: list[Cover], pue: float, table: _CoverTable, quality: Quality
+    covered_it_kwh: tuple[float, ...], pue: float, table: _CoverTable, quality: Quality
 ) -> tuple[InstrumentEffect, ...]:
     effects = []
-    for k, inst in enumerate(table.instruments):
-        kwh = sum(h.kwh for h, c in zip(window.hours, covers, strict=True) if c.active[k]) * pue * inst.share
+    for it_kwh, inst in zip(covered_it_kwh, table.instruments, strict=True):
+        kwh = it_kwh * pue * inst.share
         effects.append(
             InstrumentEffect(
                 kind=inst.kind,
@@ -164,27 +164,38 @@ class _Totals(NamedTuple):
     weighted: float  # Σ E_h I_h
     weighted_market: float  # Σ E_h (1 - s_h) I_h, s_h = GHG-counting cover
     re100_it_kwh: float  # Σ E_h r_h, r_h = RE100-counting cover
+    instrument_it_kwh: tuple[float, ...]  # per instrument: Σ E_h over the hours it is active
+    over_100: bool  # some hour's declared shares add up to more than 1
 
 
-def _totals(window: EnergyWindow, covers: list[Cover], intensity: HourlyIntensity) -> _Totals:
+def _totals(window: EnergyWindow, intensity: HourlyIntensity, table: _CoverTable) -> _Totals:
+    """One pass over the hours (the hot path of an inventory: every workload's every hour)."""
     it = w = wm = re = 0.0
-    at = intensity.values.get
-    for h, c in zip(window.hours, covers, strict=True):
-        i_h = at(h.hour_utc)
+    per = [0.0] * len(table.instruments)
+    over = False
+    at, cover = intensity.values.get, table.at
+    for hour, e in window.hours:
+        i_h = at(hour)
         if i_h is None:
-            i_h = intensity.at(h.hour_utc)  # raises with the hour named
-        it += h.kwh
-        w += h.kwh * i_h
-        wm += h.kwh * (1 - c.ghg) * i_h
-        re += h.kwh * c.re100
-    return _Totals(it, w, wm, re)
+            i_h = intensity.at(hour)  # raises with the hour named
+        c = cover(hour)
+        it += e
+        w += e * i_h
+        wm += e * (1 - c.ghg) * i_h
+        re += e * c.re100
+        if per:
+            for k, active in enumerate(c.active):
+                if active:
+                    per[k] += e
+            over = over or c.declared > 1
+    return _Totals(it, w, wm, re, tuple(per), over)
 
 
-def _warnings(it_kwh: float, covers: list[Cover], intensity: HourlyIntensity) -> tuple[Notice, ...]:
+def _warnings(t: _Totals, intensity: HourlyIntensity) -> tuple[Notice, ...]:
     out = list(intensity.warnings)
-    if it_kwh <= 0:
+    if t.it_kwh <= 0:
         out.append(Notice(code="NO_ENERGY", message="no energy recorded in the window: intensity undefined"))
-    if any(c.declared > 1 for c in covers):
+    if t.over_100:
         out.append(Notice(code="INSTRUMENTS_OVER_100", message="instrument shares add up to more than 100%"))
     return tuple(out)
 
@@ -203,8 +214,7 @@ def emissions(
     if pue.value < 1.0:
         raise InputError(f"PUE {pue.value} is below 1.0", hint="PUE = facility energy / IT energy ≥ 1.0")
     table = _cover_table(tuple(instruments))
-    covers = [table.at(h.hour_utc) for h in window.hours]
-    t = _totals(window, covers, intensity)
+    t = _totals(window, intensity, table)
     series = intensity.series
     q = _combined_quality(window.quality, series.quality, pue.quality)
     year = series.annual_factor.year if series.annual_factor else None
@@ -243,9 +253,9 @@ def emissions(
             q,
             None,
         ),
-        instruments=_instrument_effects(window, covers, pue.value, table, q),
+        instruments=_instrument_effects(t.instrument_it_kwh, pue.value, table, q),
         intensity_series=series,
         coverage=window.coverage,
         hours_with_data=len(window.hours),
-        warnings=_warnings(t.it_kwh, covers, intensity),
+        warnings=_warnings(t, intensity),
     )

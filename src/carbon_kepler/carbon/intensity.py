@@ -91,7 +91,11 @@ class StaticProfile:
     def hourly(self, zone: str, hours: Sequence[int]) -> HourlyIntensity:
         if zone != self.zone:
             raise ValueError(f"static series for zone {self.zone} asked for zone {zone}")
-        values = {h: self.value_at(h) for h in hours}
+        if self._by_hour is None:
+            values = dict.fromkeys(hours, self.annual.value)
+        else:
+            memo, value_at = self._memo, self.value_at
+            values = {h: memo[h] if h in memo else value_at(h) for h in hours}
         warnings: tuple[Notice, ...] = ()
         if self.profile is None:
             warnings = (
