@@ -349,7 +349,7 @@ def reading(datasets: list[tuple[str, list[ToolTiming]]]) -> list[str]:
         f"{fs(layer)} p50 for any tool on any dataset; the SDK client's own parsing and JSON-Schema check of "
         f"the result adds at most {fs(client)}.",
         "- Server overhead is therefore engine time: attributing idle/system energy to every pod-hour of the "
-        "period, then emissions and checks per workload (26 workloads on the demo week, hundreds at 2,000 pods). "
+        "period, then emissions and checks for every workload the tool ranks or counts. "
         f"It grows with pod-hours — slowest tool's engine p50: {engine}.",
         f"- Cold on the demo week, {len(met)} of {len(heavy)} data tools stay within "
         f"{fs(OVERHEAD_TARGET_S)} ({', '.join(f'`{m}`' for m in met) or 'none'}).",
