@@ -42,7 +42,7 @@ from carbon_kepler.compliance.reporting import reporting_summary
 from carbon_kepler.compliance.rules import RegulationsData, load_regulations
 from carbon_kepler.core.figures import Figure, Notice, Quality
 from carbon_kepler.core.period import Period
-from carbon_kepler.core.units import joules_to_kwh
+from carbon_kepler.core.units import JOULES_PER_KWH
 from carbon_kepler.energy.attribution import WorkloadHour
 from carbon_kepler.orgconfig import OrgConfig, load_org_config
 from carbon_kepler.results import PeriodOut
@@ -295,7 +295,7 @@ def window_of(rows: list[WorkloadHour], period: Period, coverage: float) -> Ener
         h = r.hour_utc
         if lo <= h < hi:
             by_hour[h] = get(h, 0.0) + r.active_j + r.allocated_j
-    hours = tuple(HourEnergy(h, joules_to_kwh(j)) for h, j in sorted(by_hour.items()))
+    hours = tuple([HourEnergy(h, j / JOULES_PER_KWH) for h, j in sorted(by_hour.items())])
     return EnergyWindow(hours=hours, period=period, coverage=coverage, quality=Quality.MEASURED)
 
 
@@ -313,7 +313,7 @@ def windows_by_workload(rows: list[WorkloadHour], period: Period, coverage: floa
             by_hour[h] = by_hour.get(h, 0.0) + r.active_j + r.allocated_j
     return {
         key: EnergyWindow(
-            hours=tuple(HourEnergy(h, joules_to_kwh(j)) for h, j in sorted(by_hour.items())),
+            hours=tuple([HourEnergy(h, j / JOULES_PER_KWH) for h, j in sorted(by_hour.items())]),
             period=period,
             coverage=coverage,
             quality=Quality.MEASURED,

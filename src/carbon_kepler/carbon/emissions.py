@@ -99,14 +99,14 @@ class _CoverTable:
 
     def __init__(self, instruments: tuple[Instrument, ...]) -> None:
         self.instruments = instruments
-        self._memo: dict[int, Cover] = {}
+        self.memo: dict[int, Cover] = {}
 
     def at(self, hour_utc: int) -> Cover:
-        hit = self._memo.get(hour_utc)
+        hit = self.memo.get(hour_utc)
         if hit is None:
             active = tuple(i.active(hour_utc) for i in self.instruments)
             on = [i for i, a in zip(self.instruments, active, strict=True) if a]
-            hit = self._memo[hour_utc] = Cover(
+            hit = self.memo[hour_utc] = Cover(
                 ghg=min(sum(i.share for i in on if i.counts_for_ghg_reduction), 1.0),
                 re100=min(sum(i.share for i in on if i.counts_for_re100), 1.0),
                 declared=sum(i.share for i in on),
@@ -173,12 +173,12 @@ def _totals(window: EnergyWindow, intensity: HourlyIntensity, table: _CoverTable
     it = w = wm = re = 0.0
     per = [0.0] * len(table.instruments)
     over = False
-    at, cover = intensity.values.get, table.at
+    at, known, cover = intensity.values.get, table.memo.get, table.at
     for hour, e in window.hours:
         i_h = at(hour)
         if i_h is None:
             i_h = intensity.at(hour)  # raises with the hour named
-        c = cover(hour)
+        c = known(hour) or cover(hour)
         it += e
         w += e * i_h
         wm += e * (1 - c.ghg) * i_h

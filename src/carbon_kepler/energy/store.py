@@ -175,7 +175,10 @@ class Store:
         return out
 
     def time_range(self) -> tuple[int, int] | None:
-        row = self.conn.execute("SELECT MIN(hour_utc), MAX(hour_utc) FROM pod_energy").fetchone()
+        # two scalar subqueries: SQLite answers each from the primary key; MIN and MAX together scan the table
+        row = self.conn.execute(
+            "SELECT (SELECT MIN(hour_utc) FROM pod_energy), (SELECT MAX(hour_utc) FROM pod_energy)"
+        ).fetchone()
         return None if row is None or row[0] is None else (int(row[0]), int(row[1]) + 3600)
 
 
