@@ -12,6 +12,7 @@ from mcp import Client
 
 from carbon_kepler.core.period import Period
 from carbon_kepler.energy.model import EnergyData
+from carbon_kepler.engine import PeriodArgs
 from carbon_kepler.mcp_server.server import (
     PerThreadSource,
     ServedEngine,
@@ -19,6 +20,7 @@ from carbon_kepler.mcp_server.server import (
     build_server,
     serve_engine,
 )
+from carbon_kepler.results import GroupBy
 from carbon_kepler.settings import Settings
 from tests.mcp.helpers import ToolCaller, free_port
 
@@ -171,3 +173,15 @@ def test_concurrent_callers_of_one_key_wait_for_a_single_computation() -> None:
         release.set()
         assert {f.result() for f in futures} == {42}
     assert len(calls) == 1
+
+
+def test_energy_reports_are_reused_within_the_ttl_and_rebuilt_after_a_clear(store_settings: Settings) -> None:
+    engine, source = counting_engine(store_settings, ttl=60)
+    first = engine.energy(PeriodArgs(), by=GroupBy.NAMESPACE)
+    assert engine.energy(PeriodArgs(), by=GroupBy.NAMESPACE) is first  # the cached object, no rebuild
+    by_workload = engine.energy(PeriodArgs(), by=GroupBy.WORKLOAD)
+    assert by_workload is not first and by_workload.group_by is GroupBy.WORKLOAD
+    assert source.fetches == 1  # three views, one read of the period
+    engine.clear_cache()
+    again = engine.energy(PeriodArgs(), by=GroupBy.NAMESPACE)
+    assert again is not first and again == first and source.fetches == 2
