@@ -14,13 +14,14 @@ def settings_from(config: Path | None, **flags: Any) -> Settings:
     return load_settings(config, **flags)
 
 
-def engine_from(config: Path | None, **flags: Any) -> Engine:
-    return Engine.from_settings(settings_from(config, **flags))
-
-
 SETTING_FLAGS = frozenset(Settings.model_fields)
 
 
+def settings_from_flags(flags: Mapping[str, Any]) -> Settings:
+    """Settings from a command's parameters (pass `locals()`): those named like a setting become flags."""
+    return settings_from(flags.get("config"), **{k: v for k, v in flags.items() if k in SETTING_FLAGS})
+
+
 def engine_from_flags(flags: Mapping[str, Any]) -> Engine:
-    """Engine from a command's parameters (pass `locals()`): those named like a setting become flags."""
-    return engine_from(flags.get("config"), **{k: v for k, v in flags.items() if k in SETTING_FLAGS})
+    """Engine from a command's parameters (pass `locals()`)."""
+    return Engine.from_settings(settings_from_flags(flags))

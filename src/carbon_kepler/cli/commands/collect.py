@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from carbon_kepler.cli import options as o
-from carbon_kepler.cli.common import settings_from
+from carbon_kepler.cli.common import settings_from_flags
 from carbon_kepler.cli.output import err_console
 from carbon_kepler.core.errors import InputError
 from carbon_kepler.core.period import parse_duration
@@ -41,9 +41,7 @@ def collect(
     ] = None,
 ) -> None:
     """Poll Kepler endpoints and integrate their counters into hourly energy in the local store."""
-    settings = settings_from(
-        config, store=store, token=token, token_file=token_file, ca_file=ca_file, insecure=insecure
-    )
+    settings = settings_from_flags(locals())
     for url in kepler_url:
         if not url.startswith(("http://", "https://")):
             raise InputError(

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from carbon_kepler.cli import options as o
-from carbon_kepler.cli.common import settings_from
+from carbon_kepler.cli.common import settings_from_flags
 
 if TYPE_CHECKING:
     from carbon_kepler.mcp_server.auth import AuthConfig
@@ -121,11 +121,7 @@ def serve(
     # Imported here: the MCP SDK takes seconds to import and no other command needs it.
     from carbon_kepler.mcp_server.server import HttpOptions, build_server, run_http, run_stdio, serve_engine
 
-    settings = settings_from(
-        config, source=source, prometheus_url=prometheus_url, token=token, token_file=token_file,
-        ca_file=ca_file, insecure=insecure, store=store, zones=zones, allocation=allocation, lang=lang,
-        org_config=org_config,
-    )  # fmt: skip
+    settings = settings_from_flags(locals())
     opts = HttpOptions(host, port, path, tuple(allowed_host or ()), tuple(allowed_origin or ()), stateless)
     auth = _auth(auth_token_file, public_url or opts.url, auth_issuer_url) if http else None
     server = build_server(serve_engine(settings, cache_ttl_s=cache_ttl), auth)
