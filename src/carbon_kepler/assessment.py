@@ -289,34 +289,31 @@ class WorkloadStatus(BaseModel):
 
 
 def window_of(rows: list[WorkloadHour], period: Period, coverage: float) -> EnergyWindow:
-    by_hour: dict[int, float] = {}
-    get, lo, hi = by_hour.get, period.start_ts, period.end_ts
-    for r in rows:
-        h = r.hour_utc
-        if lo <= h < hi:
-            by_hour[h] = get(h, 0.0) + r.active_j + r.allocated_j
-    hours = tuple([HourEnergy(h, j / JOULES_PER_KWH) for h, j in sorted(by_hour.items())])
-    return EnergyWindow(hours=hours, period=period, coverage=coverage, quality=Quality.MEASURED)
+    """The hourly IT energy of `rows` (active + allocated) inside the period."""
+    return windows_by(rows, period, coverage, lambda r: "").get("") or _window({}, period, coverage)
 
 
 def windows_by_workload(rows: list[WorkloadHour], period: Period, coverage: float) -> dict[str, EnergyWindow]:
     """`namespace/workload` → its window, in one pass over the rows (the inventory assesses every workload)."""
+    return windows_by(rows, period, coverage, lambda r: f"{r.namespace}/{r.owner.name}")
+
+
+def windows_by(
+    rows: list[WorkloadHour], period: Period, coverage: float, key: Callable[[WorkloadHour], str]
+) -> dict[str, EnergyWindow]:
     acc: dict[str, dict[int, float]] = {}
     lo, hi = period.start_ts, period.end_ts
     for r in rows:
         h = r.hour_utc
         if lo <= h < hi:
-            key = f"{r.namespace}/{r.owner.name}"
-            by_hour = acc.get(key)
+            k = key(r)
+            by_hour = acc.get(k)
             if by_hour is None:
-                by_hour = acc[key] = {}
+                by_hour = acc[k] = {}
             by_hour[h] = by_hour.get(h, 0.0) + r.active_j + r.allocated_j
-    return {
-        key: EnergyWindow(
-            hours=tuple([HourEnergy(h, j / JOULES_PER_KWH) for h, j in sorted(by_hour.items())]),
-            period=period,
-            coverage=coverage,
-            quality=Quality.MEASURED,
-        )
-        for key, by_hour in acc.items()
-    }
+    return {k: _window(by_hour, period, coverage) for k, by_hour in acc.items()}
+
+
+def _window(by_hour: dict[int, float], period: Period, coverage: float) -> EnergyWindow:
+    hours = tuple([HourEnergy(h, j / JOULES_PER_KWH) for h, j in sorted(by_hour.items())])
+    return EnergyWindow(hours=hours, period=period, coverage=coverage, quality=Quality.MEASURED)

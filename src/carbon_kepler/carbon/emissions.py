@@ -120,12 +120,6 @@ def _cover_table(instruments: tuple[Instrument, ...]) -> _CoverTable:
     return _CoverTable(instruments)
 
 
-def covered_share(instruments: Sequence[Instrument], hour_utc: int, *, ghg: bool) -> float:
-    """Share of the hour's facility energy covered by instruments that count (capped at 1)."""
-    cover = _cover_table(tuple(instruments)).at(hour_utc)
-    return cover.ghg if ghg else cover.re100
-
-
 def _fig(
     value: float, unit: str, source: str, basis: Basis | None, quality: Quality, year: int | None
 ) -> Figure:
