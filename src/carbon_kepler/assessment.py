@@ -6,12 +6,13 @@ energy the engine attributed, with the organisation config (or honest defaults w
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
 
+import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 from carbon_kepler.carbon.electricitymaps import (
@@ -19,7 +20,7 @@ from carbon_kepler.carbon.electricitymaps import (
     ElectricityMapsProvider,
     ElectricityMapsSettings,
 )
-from carbon_kepler.carbon.emissions import configured_pue, emissions
+from carbon_kepler.carbon.emissions import configured_pue, emissions, group_emissions
 from carbon_kepler.carbon.factors import (
     CarbonIntensityData,
     FactorChoice,
@@ -34,12 +35,19 @@ from carbon_kepler.carbon.intensity import (
     load_regions,
     official_kr_profile,
 )
-from carbon_kepler.carbon.model import EmissionsResult, EnergyWindow, HourEnergy, Instrument
-from carbon_kepler.compliance.checks import CheckContext, CheckOptions, run_checks
+from carbon_kepler.carbon.model import EmissionsResult, EnergyWindow, HourlyGroups, Instrument
+from carbon_kepler.compliance.checks import (
+    CHECKS,
+    CheckContext,
+    CheckInputs,
+    CheckOptions,
+    decide_all,
+    run_checks,
+)
 from carbon_kepler.compliance.labels import reason
 from carbon_kepler.compliance.model import CheckResult, ReportingSummary, Status
 from carbon_kepler.compliance.reporting import reporting_summary
-from carbon_kepler.compliance.rules import RegulationsData, load_regulations
+from carbon_kepler.compliance.rules import RegulationsData, effective, load_regulations
 from carbon_kepler.core.figures import Figure, Notice, Quality
 from carbon_kepler.core.period import Period
 from carbon_kepler.core.units import JOULES_PER_KWH
@@ -225,6 +233,48 @@ class Assessor:
             warnings=list(result.warnings) + self._pue_notice(),
         )
 
+    def inventory(self, groups: HourlyGroups) -> list[WorkloadStatus]:
+        """Status rows of every workload in `groups` (keys `namespace/workload`), decided by the same check
+        functions on the same sums as `assess_window`, without rendering each full Assessment (tested equal)."""
+        hours = np.unique(groups.hour).tolist()
+        intensity = self.intensity.hourly(GRID_ZONE, hours)
+        pue = self.pue.value if self.pue else 1.0
+        em = group_emissions(groups, intensity, pue, self.instruments)
+        overrides = self.org.overrides if self.org else {}
+        origin = self.org.source_path if self.org else ""
+        checks = {c: effective(self.regulations.check(c), overrides.get(c), origin) for c in CHECKS}
+        year, covered = self.year, groups.period.hours * groups.coverage
+        out = []
+        cols = zip(
+            groups.keys,
+            em.it_kwh.tolist(),
+            em.location_g.tolist(),
+            em.market_g.tolist(),
+            em.intensity_location.tolist(),
+            em.intensity_market.tolist(),
+            em.market.tolist(),
+            em.hours_with_data.tolist(),
+            strict=True,
+        )
+        for key, it, loc_g, mkt_g, loc_i, mkt_i, market, n_hours in cols:
+            has = it > 0
+            inputs = CheckInputs(
+                n_hours, groups.coverage, it, loc_i if has else None, mkt_i if has else None,
+                market, pue, loc_g, mkt_g, covered,
+            )  # fmt: skip
+            baseline = self.org.baseline_for(f"workload:{key}") if self.org else None
+            statuses = {
+                code: self._pue_status(code, v.status)
+                for code, v in decide_all(inputs, checks, baseline, year, self.options).items()
+            }
+            ns, name = key.split("/", 1)
+            out.append(WorkloadStatus.row(key, ns, name, it, loc_g, loc_i if has else None, statuses))
+        return out
+
+    def _pue_status(self, code: str, status: Status) -> Status:
+        """_pue_gate for a bare status."""
+        return Status.NOT_ASSESSED if code == PUE_CODE and self.pue is None else status
+
     def _emissions(self, window: EnergyWindow) -> EmissionsResult:
         intensity = self.intensity.hourly(GRID_ZONE, [h.hour_utc for h in window.hours])
         pue = self.pue or configured_pue(1.0, "PUE not configured: IT energy only")
@@ -276,31 +326,62 @@ class WorkloadStatus(BaseModel):
 
     @classmethod
     def of(cls, a: Assessment) -> WorkloadStatus:
-        return cls(
-            key=f"{a.unit.namespace}/{a.unit.workload}",
-            namespace=a.unit.namespace or "",
-            workload=a.unit.workload or "",
-            energy_kwh=round(a.it_energy.value, 6),
-            emissions_g=round(a.emissions_location.value, 3),
-            intensity_g_per_kwh=round(a.intensity.value, 2) if a.intensity else None,
-            statuses={c.code: c.status for c in a.checks},
-            worst=a.worst,
+        return cls.row(
+            f"{a.unit.namespace}/{a.unit.workload}",
+            a.unit.namespace or "",
+            a.unit.workload or "",
+            a.it_energy.value,
+            a.emissions_location.value,
+            a.intensity.value if a.intensity else None,
+            {c.code: c.status for c in a.checks},
+        )
+
+    @classmethod
+    def row(
+        cls,
+        key: str,
+        namespace: str,
+        workload: str,
+        kwh: float,
+        emissions_g: float,
+        intensity: float | None,
+        statuses: dict[str, Status],
+    ) -> WorkloadStatus:
+        worst = next(
+            (s for s in (Status.NON_COMPLIANT, Status.NOT_ASSESSED) if s in statuses.values()),
+            Status.COMPLIANT,
+        )  # as Assessment.worst
+        return cls.model_construct(  # every field is typed here already; an inventory builds thousands
+            key=key,
+            namespace=namespace,
+            workload=workload,
+            energy_kwh=round(kwh, 6),
+            emissions_g=round(emissions_g, 3),
+            intensity_g_per_kwh=round(intensity, 2) if intensity is not None else None,
+            statuses=statuses,
+            worst=worst,
         )
 
 
 def window_of(rows: list[WorkloadHour], period: Period, coverage: float) -> EnergyWindow:
     """The hourly IT energy of `rows` (active + allocated) inside the period."""
-    return windows_by(rows, period, coverage, lambda r: "").get("") or _window({}, period, coverage)
+    empty = EnergyWindow(hours=(), period=period, coverage=coverage, quality=Quality.MEASURED)
+    return windows_by(rows, period, coverage, lambda r: "").get("") or empty
+
+
+def workload_key(r: WorkloadHour) -> str:
+    return f"{r.namespace}/{r.owner.name}"
 
 
 def windows_by_workload(rows: list[WorkloadHour], period: Period, coverage: float) -> dict[str, EnergyWindow]:
-    """`namespace/workload` → its window, in one pass over the rows (the inventory assesses every workload)."""
-    return windows_by(rows, period, coverage, lambda r: f"{r.namespace}/{r.owner.name}")
+    """`namespace/workload` → its window, in one pass over the rows."""
+    return windows_by(rows, period, coverage, workload_key)
 
 
-def windows_by(
-    rows: list[WorkloadHour], period: Period, coverage: float, key: Callable[[WorkloadHour], str]
-) -> dict[str, EnergyWindow]:
+def hourly_groups(
+    rows: Iterable[WorkloadHour], period: Period, coverage: float, key: Callable[[WorkloadHour], str]
+) -> HourlyGroups:
+    """Rows inside the period, summed per key and hour (IT energy = active + allocated, kWh)."""
     acc: dict[str, dict[int, float]] = {}
     lo, hi = period.start_ts, period.end_ts
     for r in rows:
@@ -311,9 +392,12 @@ def windows_by(
             if by_hour is None:
                 by_hour = acc[k] = {}
             by_hour[h] = by_hour.get(h, 0.0) + r.active_j + r.allocated_j
-    return {k: _window(by_hour, period, coverage) for k, by_hour in acc.items()}
+    kwh = {k: {h: j / JOULES_PER_KWH for h, j in by_hour.items()} for k, by_hour in acc.items()}
+    return HourlyGroups.of(kwh, period, coverage)
 
 
-def _window(by_hour: dict[int, float], period: Period, coverage: float) -> EnergyWindow:
-    hours = tuple([HourEnergy(h, j / JOULES_PER_KWH) for h, j in sorted(by_hour.items())])
-    return EnergyWindow(hours=hours, period=period, coverage=coverage, quality=Quality.MEASURED)
+def windows_by(
+    rows: Iterable[WorkloadHour], period: Period, coverage: float, key: Callable[[WorkloadHour], str]
+) -> dict[str, EnergyWindow]:
+    groups = hourly_groups(rows, period, coverage, key)
+    return {k: groups.window(i) for i, k in enumerate(groups.keys)}

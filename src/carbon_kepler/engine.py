@@ -18,7 +18,8 @@ from carbon_kepler.assessment import (
     Unit,
     UnitKind,
     WorkloadStatus,
-    windows_by_workload,
+    hourly_groups,
+    workload_key,
 )
 from carbon_kepler.carbon.factors import Purpose
 from carbon_kepler.core.errors import InputError
@@ -208,12 +209,8 @@ class Engine:
         assessor = self.assessor
         att = self.attribution(self.period(args), progress)
         rows = select(att.attributed.workloads, selector)
-        cov, out, period_out = coverage(att.data, att.period), [], self.period_out(att.period)
-        for key, window in windows_by_workload(rows, att.period, cov).items():
-            ns, name = key.split("/", 1)
-            unit = Unit(kind=UnitKind.WORKLOAD, key=f"workload:{key}", namespace=ns, workload=name)
-            a = assessor.assess_window(unit, window, period_out, source=att.data.source)
-            out.append(WorkloadStatus.of(a))
+        groups = hourly_groups(rows, att.period, coverage(att.data, att.period), workload_key)
+        out = assessor.inventory(groups)
         return att.period, sorted(out, key=lambda w: w.energy_kwh, reverse=True)
 
 

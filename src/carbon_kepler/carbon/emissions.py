@@ -11,11 +11,15 @@ from collections.abc import Sequence
 from functools import lru_cache
 from typing import NamedTuple
 
+import numpy as np
+import numpy.typing as npt
+
 from carbon_kepler.carbon.factors import CarbonIntensityData
 from carbon_kepler.carbon.intensity import RegionsData
 from carbon_kepler.carbon.model import (
     EmissionsResult,
     EnergyWindow,
+    HourlyGroups,
     HourlyIntensity,
     Instrument,
     InstrumentEffect,
@@ -162,27 +166,116 @@ class _Totals(NamedTuple):
     over_100: bool  # some hour's declared shares add up to more than 1
 
 
-def _totals(window: EnergyWindow, intensity: HourlyIntensity, table: _CoverTable) -> _Totals:
-    """One pass over the hours (the hot path of an inventory: every workload's every hour)."""
-    it = w = wm = re = 0.0
-    per = [0.0] * len(table.instruments)
-    over = False
+class GroupTotals(NamedTuple):
+    """_Totals of every unit of an HourlyGroups at once (arrays indexed by unit)."""
+
+    it_kwh: npt.NDArray[np.float64]
+    weighted: npt.NDArray[np.float64]
+    weighted_market: npt.NDArray[np.float64]
+    re100_it_kwh: npt.NDArray[np.float64]
+    instrument_it_kwh: npt.NDArray[np.float64]  # shape (instruments, units)
+    over_100: npt.NDArray[np.bool_]
+    hours_with_data: npt.NDArray[np.intp]
+
+    def unit(self, i: int) -> _Totals:
+        return _Totals(
+            float(self.it_kwh[i]),
+            float(self.weighted[i]),
+            float(self.weighted_market[i]),
+            float(self.re100_it_kwh[i]),
+            tuple(self.instrument_it_kwh[:, i].tolist()),
+            bool(self.over_100[i]),
+        )
+
+
+def _sum_by(unit: npt.NDArray[np.intp], weights: npt.NDArray[np.float64], n: int) -> npt.NDArray[np.float64]:
+    return np.bincount(unit, weights, n).astype(np.float64, copy=False)
+
+
+def group_totals(groups: HourlyGroups, intensity: HourlyIntensity, table: _CoverTable) -> GroupTotals:
+    """Σ over each unit's hours in one vectorised pass: intensity and cover are looked up once per distinct
+    hour, then every (unit, hour) entry is weighted and summed per unit in entry order (the same sums, term
+    by term, as a loop over one unit's hours)."""
+    n = len(groups)
+    hours, inv = np.unique(groups.hour, return_inverse=True)
+    n_h, n_i = len(hours), len(table.instruments)
+    i_h = np.empty(n_h)
+    free = np.empty(n_h)  # 1 - GHG-counting cover
+    re100 = np.empty(n_h)
+    over = np.zeros(n_h, dtype=bool)
+    active = np.zeros((n_i, n_h), dtype=bool)
     at, known, cover = intensity.values.get, table.memo.get, table.at
-    for hour, e in window.hours:
-        i_h = at(hour)
-        if i_h is None:
-            i_h = intensity.at(hour)  # raises with the hour named
+    for k, hour in enumerate(hours.tolist()):
+        value = at(hour)
+        if value is None:
+            value = intensity.at(hour)  # raises with the hour named
         c = known(hour) or cover(hour)
-        it += e
-        w += e * i_h
-        wm += e * (1 - c.ghg) * i_h
-        re += e * c.re100
-        if per:
-            for k, active in enumerate(c.active):
-                if active:
-                    per[k] += e
-            over = over or c.declared > 1
-    return _Totals(it, w, wm, re, tuple(per), over)
+        i_h[k], free[k], re100[k] = value, 1 - c.ghg, c.re100
+        if n_i:
+            active[:, k] = c.active
+            over[k] = c.declared > 1
+    e, unit = groups.kwh, groups.unit
+    per = np.array([_sum_by(unit, e * active[j][inv], n) for j in range(n_i)]).reshape(n_i, n)
+    return GroupTotals(
+        it_kwh=_sum_by(unit, e, n),
+        weighted=_sum_by(unit, e * i_h[inv], n),
+        weighted_market=_sum_by(unit, e * free[inv] * i_h[inv], n),
+        re100_it_kwh=_sum_by(unit, e * re100[inv], n),
+        instrument_it_kwh=per,
+        over_100=np.bincount(unit, over[inv], n) > 0,
+        hours_with_data=np.bincount(unit, minlength=n).astype(np.intp),
+    )
+
+
+class GroupEmissions(NamedTuple):
+    """What an inventory needs of every unit's emissions (arrays by unit; NaN intensity without energy)."""
+
+    it_kwh: npt.NDArray[np.float64]
+    location_g: npt.NDArray[np.float64]
+    market_g: npt.NDArray[np.float64]
+    intensity_location: npt.NDArray[np.float64]
+    intensity_market: npt.NDArray[np.float64]
+    market: npt.NDArray[np.bool_]  # a GHG-counting instrument covered energy of the unit
+    hours_with_data: npt.NDArray[np.intp]
+
+
+def group_emissions(
+    groups: HourlyGroups, intensity: HourlyIntensity, pue: float, instruments: Sequence[Instrument] = ()
+) -> GroupEmissions:
+    """The figures `emissions()` gives each unit, for all units in one pass (same sums, same formulas)."""
+    if pue < 1.0:
+        raise InputError(f"PUE {pue} is below 1.0", hint="PUE = facility energy / IT energy ≥ 1.0")
+    table = _cover_table(tuple(instruments))
+    t = group_totals(groups, intensity, table)
+    market = np.zeros(len(groups), dtype=bool)
+    for k, inst in enumerate(table.instruments):
+        if inst.counts_for_ghg_reduction:
+            market |= t.instrument_it_kwh[k] * pue * inst.share > 0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        has = t.it_kwh > 0
+        loc = np.where(has, t.weighted / t.it_kwh, np.nan)
+        mkt = np.where(has, t.weighted_market / t.it_kwh, np.nan)
+    return GroupEmissions(
+        it_kwh=t.it_kwh,
+        location_g=t.weighted * pue,
+        market_g=t.weighted_market * pue,
+        intensity_location=loc,
+        intensity_market=mkt,
+        market=market,
+        hours_with_data=t.hours_with_data,
+    )
+
+
+def _totals(window: EnergyWindow, intensity: HourlyIntensity, table: _CoverTable) -> _Totals:
+    one = HourlyGroups(
+        keys=[""],
+        unit=np.zeros(len(window.hours), dtype=np.intp),
+        hour=np.array([h.hour_utc for h in window.hours], dtype=np.int64),
+        kwh=np.array([h.kwh for h in window.hours], dtype=np.float64),
+        period=window.period,
+        coverage=window.coverage,
+    )
+    return group_totals(one, intensity, table).unit(0)
 
 
 def _warnings(t: _Totals, intensity: HourlyIntensity) -> tuple[Notice, ...]:

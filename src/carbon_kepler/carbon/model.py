@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import NamedTuple
 
+import numpy as np
+import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict, Field
 
 from carbon_kepler.core.errors import InputError
@@ -88,6 +90,54 @@ class EnergyWindow:
         if coverage is None:
             coverage = len({h.hour_utc for h in hours}) / max(period.hours, 1)
         return cls(tuple(hours), period, float(coverage), quality)
+
+
+@dataclass(frozen=True)
+class HourlyGroups:
+    """The hourly IT energy of many units at once, as columns (an inventory: every workload of a cluster).
+
+    Entry k says unit `keys[unit[k]]` used `kwh[k]` in the hour starting `hour[k]` (UTC epoch s); one entry
+    per unit and hour with data, ordered by unit then hour. Every unit shares the period and coverage.
+    `window(i)` is unit i as an EnergyWindow, exactly what one assessment of that unit would build.
+    """
+
+    keys: list[str]
+    unit: npt.NDArray[np.intp]
+    hour: npt.NDArray[np.int64]
+    kwh: npt.NDArray[np.float64]
+    period: Period
+    coverage: float
+
+    @classmethod
+    def of(cls, by_unit: Mapping[str, Mapping[int, float]], period: Period, coverage: float) -> HourlyGroups:
+        """From `key → {hour: kWh}` (hours inside the period)."""
+        keys = list(by_unit)
+        unit, hour, kwh = [], [], []
+        for i, k in enumerate(keys):
+            for h, e in sorted(by_unit[k].items()):
+                unit.append(i)
+                hour.append(h)
+                kwh.append(e)
+        return cls(
+            keys,
+            np.array(unit, dtype=np.intp),
+            np.array(hour, dtype=np.int64),
+            np.array(kwh, dtype=np.float64),
+            period,
+            coverage,
+        )
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+    def bounds(self) -> npt.NDArray[np.intp]:
+        """Start index of each unit's entries, plus the end: unit i is entries bounds[i]:bounds[i+1]."""
+        return np.searchsorted(self.unit, np.arange(len(self.keys) + 1)).astype(np.intp)
+
+    def window(self, i: int, quality: Quality = Quality.MEASURED) -> EnergyWindow:
+        lo, hi = np.searchsorted(self.unit, [i, i + 1])
+        hours = tuple(map(HourEnergy, self.hour[lo:hi].tolist(), self.kwh[lo:hi].tolist()))
+        return EnergyWindow(hours=hours, period=self.period, coverage=self.coverage, quality=quality)
 
 
 class InstrumentKind(StrEnum):

@@ -9,8 +9,9 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
-from carbon_kepler.carbon.model import EmissionsResult, EnergyWindow
+from carbon_kepler.carbon.model import HOURS_PER_YEAR, EmissionsResult, EnergyWindow
 from carbon_kepler.compliance.labels import reason
 from carbon_kepler.compliance.model import CheckResult, PathwayDetail, PueScore, Status
 from carbon_kepler.compliance.rules import (
@@ -48,6 +49,52 @@ class Baseline:
     emissions_tco2eq: float
     basis: Basis = Basis.LOCATION
     source: str = "organisation config"
+
+
+class CheckInputs(NamedTuple):
+    """The numbers a check decides on. Taken from one EmissionsResult (a full assessment), or computed for a
+    whole inventory at once; either way the same decide_* functions give the status."""
+
+    hours_with_data: int
+    coverage: float
+    it_kwh: float
+    intensity_location: float | None  # gCO2eq/kWh, None without energy
+    intensity_market: float | None
+    market: bool  # a GHG-counting instrument covered energy in the window
+    pue: float
+    location_g: float
+    market_g: float
+    covered_hours: float  # period hours x coverage (annualisation base)
+
+    @classmethod
+    def of(cls, emissions: EmissionsResult, covered_hours: float) -> CheckInputs:
+        loc, mkt = emissions.intensity_location, emissions.intensity_market
+        return cls(
+            hours_with_data=emissions.hours_with_data,
+            coverage=emissions.coverage,
+            it_kwh=emissions.it_energy.value,
+            intensity_location=loc.value if loc else None,
+            intensity_market=mkt.value if mkt else None,
+            market=any(
+                i.counts_for_ghg_reduction and i.covered_energy.value > 0 for i in emissions.instruments
+            ),
+            pue=emissions.pue.value,
+            location_g=emissions.location_based.value,
+            market_g=emissions.market_based.value,
+            covered_hours=covered_hours,
+        )
+
+
+Reason = tuple[str, dict[str, object]]
+
+
+class Verdict(NamedTuple):
+    """A check's decision: status, reason code with its parameters, and the compared numbers."""
+
+    status: Status
+    reason: Reason
+    measured: float | None = None
+    threshold: float | None = None
 
 
 def _pct(x: float) -> str:
@@ -95,18 +142,14 @@ def _result(
     )
 
 
-def _gate(emissions: EmissionsResult, check: EffectiveCheck, options: CheckOptions) -> CheckResult | None:
-    """NOT_ASSESSED when there is no data, too little, or no energy; None when the check may proceed."""
-    if emissions.hours_with_data == 0 or emissions.coverage <= 0:
-        return _result(check, emissions, Status.NOT_ASSESSED, ("NO_DATA", {}))
-    if emissions.coverage < options.min_coverage:
-        params: dict[str, object] = {
-            "coverage": _pct(emissions.coverage),
-            "min_coverage": _pct(options.min_coverage),
-        }
-        return _result(check, emissions, Status.NOT_ASSESSED, ("LOW_COVERAGE", params))
-    if emissions.it_energy.value <= 0:
-        return _result(check, emissions, Status.NOT_ASSESSED, ("NO_ENERGY", {}))
+def _gate(i: CheckInputs, options: CheckOptions) -> Reason | None:
+    """Why the check cannot be assessed (no data, too little, no energy); None when it may proceed."""
+    if i.hours_with_data == 0 or i.coverage <= 0:
+        return ("NO_DATA", {})
+    if i.coverage < options.min_coverage:
+        return ("LOW_COVERAGE", {"coverage": _pct(i.coverage), "min_coverage": _pct(options.min_coverage)})
+    if i.it_kwh <= 0:
+        return ("NO_ENERGY", {})
     return None
 
 
@@ -120,33 +163,45 @@ def _threshold(check: EffectiveCheck, value: float, year: int | None = None) -> 
     return Figure(value=value, unit=check.definition.unit, source=check.threshold_source, year=year)
 
 
-def check_carbon_intensity(
-    emissions: EmissionsResult, check: EffectiveCheck, options: CheckOptions = DEFAULT_OPTIONS
-) -> CheckResult:
+def decide_carbon_intensity(
+    i: CheckInputs, check: EffectiveCheck, options: CheckOptions = DEFAULT_OPTIONS
+) -> Verdict:
     """§6.1: energy-weighted hourly intensity (market-based when a GHG-counting instrument applies)."""
-    gated = _gate(emissions, check, options)
+    gated = _gate(i, options)
     if gated is not None:
-        return gated
+        return Verdict(Status.NOT_ASSESSED, gated)
     threshold = _single_threshold(check)
-    market = any(i.counts_for_ghg_reduction and i.covered_energy.value > 0 for i in emissions.instruments)
-    measured = emissions.intensity_market if market else emissions.intensity_location
+    measured = i.intensity_market if i.market else i.intensity_location
     assert measured is not None  # energy > 0 was checked by _gate
-    ok = _passes(measured.value, threshold, check.definition.comparison)
+    ok = _passes(measured, threshold, check.definition.comparison)
     params: dict[str, object] = {
-        "basis": "market" if market else "location",
-        "measured": f"{measured.value:.1f}",
+        "basis": "market" if i.market else "location",
+        "measured": f"{measured:.1f}",
         "threshold": f"{threshold:g}",
         "kind": check.kind,
     }
+    status = Status.COMPLIANT if ok else Status.NON_COMPLIANT
+    return Verdict(status, ("INTENSITY_WITHIN" if ok else "INTENSITY_ABOVE", params), measured, threshold)
+
+
+def check_carbon_intensity(
+    emissions: EmissionsResult, check: EffectiveCheck, options: CheckOptions = DEFAULT_OPTIONS
+) -> CheckResult:
+    i = CheckInputs.of(emissions, 0.0)
+    v = decide_carbon_intensity(i, check, options)
+    if v.status is Status.NOT_ASSESSED:
+        return _result(check, emissions, v.status, v.reason)
+    measured = emissions.intensity_market if i.market else emissions.intensity_location
+    assert measured is not None and v.threshold is not None
     s = emissions.intensity_series
     basis = f"hourly intensity: {s.source}; factor {s.factor_id or 'n/a'}; {s.hours_live} live / {s.hours_static} static h"
     return _result(
         check,
         emissions,
-        Status.COMPLIANT if ok else Status.NON_COMPLIANT,
-        ("INTENSITY_WITHIN" if ok else "INTENSITY_ABOVE", params),
+        v.status,
+        v.reason,
         measured=measured,
-        threshold=_threshold(check, threshold),
+        threshold=_threshold(check, v.threshold),
         data_basis=basis,
     )
 
@@ -169,39 +224,49 @@ def _band_label(bands: tuple[ScoreBand, ...], pue: float) -> tuple[str, str, int
     return f"PUE > {last:g} (beyond the table)", f"PUE {last:g} 초과 (점수표 밖)", None
 
 
-def check_pue(
-    emissions: EmissionsResult, check: EffectiveCheck, options: CheckOptions = DEFAULT_OPTIONS
-) -> CheckResult:
+def decide_pue(i: CheckInputs, check: EffectiveCheck, options: CheckOptions = DEFAULT_OPTIONS) -> Verdict:
     """§6.2: PUE of the facility the unit ran in vs the certification level (voluntary, not a law)."""
-    gated = _gate(emissions, check, options)
+    gated = _gate(i, options)
     if gated is not None:
-        return gated
+        return Verdict(Status.NOT_ASSESSED, gated)
     threshold = _single_threshold(check)
-    pue = emissions.pue
     d = check.definition
-    band_en, band_ko, points = _band_label(d.score_bands, pue.value)
-    score = PueScore(
-        points=points,
-        max_points=max((b.points for b in d.score_bands), default=0),
-        band=band_en,
-        note=d.score_note or "",
-    )
-    ok = _passes(pue.value, threshold, d.comparison)
+    band_en, band_ko, _ = _band_label(d.score_bands, i.pue)
+    ok = _passes(i.pue, threshold, d.comparison)
     params: dict[str, object] = {
-        "measured": f"{pue.value:.3g}",
+        "measured": f"{i.pue:.3g}",
         "threshold": f"{threshold:g}",
         "kind": check.kind,
         "comparison": _SYMBOL[d.comparison],
         "band": band_en,
         "band_ko": band_ko,
     }
+    status = Status.COMPLIANT if ok else Status.NON_COMPLIANT
+    return Verdict(status, ("PUE_WITHIN" if ok else "PUE_ABOVE", params), i.pue, threshold)
+
+
+def check_pue(
+    emissions: EmissionsResult, check: EffectiveCheck, options: CheckOptions = DEFAULT_OPTIONS
+) -> CheckResult:
+    v = decide_pue(CheckInputs.of(emissions, 0.0), check, options)
+    if v.status is Status.NOT_ASSESSED:
+        return _result(check, emissions, v.status, v.reason)
+    assert v.threshold is not None
+    pue, d = emissions.pue, check.definition
+    band_en, _, points = _band_label(d.score_bands, pue.value)
+    score = PueScore(
+        points=points,
+        max_points=max((b.points for b in d.score_bands), default=0),
+        band=band_en,
+        note=d.score_note or "",
+    )
     return _result(
         check,
         emissions,
-        Status.COMPLIANT if ok else Status.NON_COMPLIANT,
-        ("PUE_WITHIN" if ok else "PUE_ABOVE", params),
+        v.status,
+        v.reason,
         measured=pue,
-        threshold=_threshold(check, threshold),
+        threshold=_threshold(check, v.threshold),
         data_basis=f"PUE: {pue.source}",
         pue_score=score,
     )
@@ -232,6 +297,41 @@ def _annualised_t(window: EnergyWindow, period_g: Figure, year: int) -> Figure:
     )
 
 
+def _annual(value_g: float, covered_hours: float) -> float:
+    """tCO2eq/year from period grams (EnergyWindow.annualise, from the hours that had data)."""
+    return 0.0 if covered_hours <= 0 else value_g * HOURS_PER_YEAR / covered_hours / GRAMS_PER_TONNE
+
+
+def decide_pathway(
+    i: CheckInputs,
+    baseline: Baseline | None,
+    year: int,
+    check: EffectiveCheck,
+    options: CheckOptions = DEFAULT_OPTIONS,
+) -> Verdict:
+    """§6.3: annualised emissions vs the linear path from the unit's baseline (−40% 2030, −53% 2035)."""
+    if baseline is None:
+        return Verdict(Status.NOT_ASSESSED, ("NO_BASELINE", {}))
+    gated = _gate(i, options)
+    if gated is not None:
+        return Verdict(Status.NOT_ASSESSED, gated)
+    r = required_reduction(baseline.year, check.targets, year)
+    if r is None:
+        return Verdict(Status.NOT_ASSESSED, ("NO_TARGET_AFTER_BASELINE", {"baseline_year": baseline.year}))
+    annual_t = _annual(i.market_g if baseline.basis is Basis.MARKET else i.location_g, i.covered_hours)
+    allowed = baseline.emissions_tco2eq * (1 - r)
+    ok = _passes(annual_t, allowed, check.definition.comparison)
+    params: dict[str, object] = {
+        "measured": f"{annual_t:.4g}",
+        "threshold": f"{allowed:.4g}",
+        "year": year,
+        "reduction": f"{100 * r:.1f}",
+        "baseline_year": baseline.year,
+    }
+    status = Status.COMPLIANT if ok else Status.NON_COMPLIANT
+    return Verdict(status, ("PATHWAY_WITHIN" if ok else "PATHWAY_ABOVE", params), annual_t, allowed)
+
+
 def check_reduction_pathway(
     window: EnergyWindow,
     emissions: EmissionsResult,
@@ -240,25 +340,13 @@ def check_reduction_pathway(
     check: EffectiveCheck,
     options: CheckOptions = DEFAULT_OPTIONS,
 ) -> CheckResult:
-    """§6.3: annualised emissions vs the linear path from the unit's baseline (−40% 2030, −53% 2035)."""
-    if baseline is None:
-        return _result(check, emissions, Status.NOT_ASSESSED, ("NO_BASELINE", {}))
-    gated = _gate(emissions, check, options)
-    if gated is not None:
-        return gated
+    v = decide_pathway(CheckInputs.of(emissions, window.covered_hours), baseline, year, check, options)
+    if v.status is Status.NOT_ASSESSED:
+        return _result(check, emissions, v.status, v.reason)
+    assert baseline is not None and v.threshold is not None
     r = required_reduction(baseline.year, check.targets, year)
-    if r is None:
-        return _result(
-            check,
-            emissions,
-            Status.NOT_ASSESSED,
-            ("NO_TARGET_AFTER_BASELINE", {"baseline_year": baseline.year}),
-        )
+    assert r is not None
     period_g = emissions.market_based if baseline.basis is Basis.MARKET else emissions.location_based
-    measured = _annualised_t(window, period_g, year)
-    annual_t = measured.value
-    allowed = baseline.emissions_tco2eq * (1 - r)
-    ok = _passes(annual_t, allowed, check.definition.comparison)
     detail = PathwayDetail(
         baseline_year=baseline.year,
         baseline=Figure(
@@ -268,20 +356,13 @@ def check_reduction_pathway(
         required_reduction=Figure(value=100 * r, unit="%", source=check.threshold_source, year=year),
         targets=check.targets,
     )
-    params: dict[str, object] = {
-        "measured": f"{annual_t:.4g}",
-        "threshold": f"{allowed:.4g}",
-        "year": year,
-        "reduction": f"{100 * r:.1f}",
-        "baseline_year": baseline.year,
-    }
     return _result(
         check,
         emissions,
-        Status.COMPLIANT if ok else Status.NON_COMPLIANT,
-        ("PATHWAY_WITHIN" if ok else "PATHWAY_ABOVE", params),
-        measured=measured,
-        threshold=_threshold(check, allowed, year),
+        v.status,
+        v.reason,
+        measured=_annualised_t(window, period_g, year),
+        threshold=_threshold(check, v.threshold, year),
         pathway=detail,
         data_basis=f"{period_g.source}; baseline: {baseline.source}",
     )
@@ -318,3 +399,20 @@ CHECKS: dict[str, Callable[[CheckContext], CheckResult]] = {
 def run_checks(ctx: CheckContext) -> tuple[CheckResult, ...]:
     """Every registered check, in registry order."""
     return tuple(fn(ctx) for fn in CHECKS.values())
+
+
+def decide_all(
+    i: CheckInputs,
+    checks: Mapping[str, EffectiveCheck],
+    baseline: Baseline | None,
+    year: int,
+    options: CheckOptions = DEFAULT_OPTIONS,
+) -> dict[str, Verdict]:
+    """Every registered check's verdict, in registry order, without rendering CheckResults (an inventory
+    decides thousands of units; the full results of one unit come from run_checks)."""
+    decide: dict[str, Callable[[], Verdict]] = {
+        CHECK_CARBON_INTENSITY: lambda: decide_carbon_intensity(i, checks[CHECK_CARBON_INTENSITY], options),
+        CHECK_PUE: lambda: decide_pue(i, checks[CHECK_PUE], options),
+        CHECK_PATHWAY: lambda: decide_pathway(i, baseline, year, checks[CHECK_PATHWAY], options),
+    }
+    return {code: decide[code]() for code in CHECKS}
