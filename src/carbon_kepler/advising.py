@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import copy
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from functools import partial
 
@@ -101,7 +101,7 @@ class Advisor:
 
     def _attributed(
         self, args: PeriodArgs, selector: Selector, progress: Progress
-    ) -> tuple[Attribution, list[WorkloadHour]]:
+    ) -> tuple[Attribution, Sequence[WorkloadHour]]:
         att = self.engine.attribution(self.engine.period(args), progress)
         return att, select(att.attributed.workloads, selector)
 
@@ -215,7 +215,7 @@ class Advisor:
     def _rightsize(
         self,
         att: Attribution,
-        rows: list[WorkloadHour],
+        rows: Sequence[WorkloadHour],
         selector: Selector,
         opts: rs.RightsizingOptions,
         limit: int | None,
@@ -282,7 +282,7 @@ class Advisor:
         unit, pout = unit_of(selector, rows), self.engine.period_out(att.period)
         cov = coverage(att.data, att.period)
 
-        def assess(rows_: list[WorkloadHour], assessor: Assessor) -> Assessment:
+        def assess(rows_: Sequence[WorkloadHour], assessor: Assessor) -> Assessment:
             cluster = unit.kind is UnitKind.CLUSTER
             return assessor.assess(
                 unit, rows_, att.period, pout, coverage=cov, source=att.data.source, cluster=cluster
@@ -328,8 +328,8 @@ class Advisor:
         )
 
     def _shifted(
-        self, rows: list[WorkloadHour], period: Period
-    ) -> tuple[list[WorkloadHour], list[imp.ShiftedRun], list[Notice], imp.Why]:
+        self, rows: Sequence[WorkloadHour], period: Period
+    ) -> tuple[Sequence[WorkloadHour], list[imp.ShiftedRun], list[Notice], imp.Why]:
         hourly = self.assessor.intensity.hourly(GRID_ZONE, list(period.hour_starts())).values
         shifted, moved, notes = imp.shift_runs(rows, hourly, period, self.tz)
         n, kwh = len(moved), sum(m.energy_kwh for m in moved)

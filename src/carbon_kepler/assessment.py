@@ -6,11 +6,12 @@ energy the engine attributed, with the organisation config (or honest defaults w
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
@@ -51,7 +52,8 @@ from carbon_kepler.compliance.rules import RegulationsData, effective, load_regu
 from carbon_kepler.core.figures import Figure, Notice, Quality
 from carbon_kepler.core.period import Period
 from carbon_kepler.core.units import JOULES_PER_KWH
-from carbon_kepler.energy.attribution import WorkloadHour
+from carbon_kepler.energy.columns import GroupKey, PodLevel, WorkloadColumns
+from carbon_kepler.energy.model import WorkloadHour
 from carbon_kepler.orgconfig import OrgConfig, load_org_config
 from carbon_kepler.results import PeriodOut
 
@@ -188,7 +190,7 @@ class Assessor:
     def assess(
         self,
         unit: Unit,
-        rows: list[WorkloadHour],
+        rows: Sequence[WorkloadHour],
         period: Period,
         period_out: PeriodOut,
         *,
@@ -233,7 +235,7 @@ class Assessor:
             warnings=list(result.warnings) + self._pue_notice(),
         )
 
-    def inventory(self, groups: HourlyGroups) -> list[WorkloadStatus]:
+    def inventory(self, groups: HourlyGroups) -> list[StatusRow]:
         """Status rows of every workload in `groups` (keys `namespace/workload`), decided by the same check
         functions on the same sums as `assess_window`, without rendering each full Assessment (tested equal)."""
         hours = np.unique(groups.hour).tolist()
@@ -268,7 +270,7 @@ class Assessor:
                 for code, v in decide_all(inputs, checks, baseline, year, self.options).items()
             }
             ns, name = key.split("/", 1)
-            out.append(WorkloadStatus.row(key, ns, name, it, loc_g, loc_i if has else None, statuses))
+            out.append(StatusRow.of(key, ns, name, it, loc_g, loc_i if has else None, statuses))
         return out
 
     def _pue_status(self, code: str, status: Status) -> Status:
@@ -326,18 +328,37 @@ class WorkloadStatus(BaseModel):
 
     @classmethod
     def of(cls, a: Assessment) -> WorkloadStatus:
-        return cls.row(
-            f"{a.unit.namespace}/{a.unit.workload}",
-            a.unit.namespace or "",
-            a.unit.workload or "",
-            a.it_energy.value,
-            a.emissions_location.value,
-            a.intensity.value if a.intensity else None,
-            {c.code: c.status for c in a.checks},
+        return cls.of_row(
+            StatusRow.of(
+                f"{a.unit.namespace}/{a.unit.workload}",
+                a.unit.namespace or "",
+                a.unit.workload or "",
+                a.it_energy.value,
+                a.emissions_location.value,
+                a.intensity.value if a.intensity else None,
+                {c.code: c.status for c in a.checks},
+            )
         )
 
     @classmethod
-    def row(
+    def of_row(cls, row: StatusRow) -> WorkloadStatus:
+        return cls(**row._asdict())
+
+
+class StatusRow(NamedTuple):
+    """A WorkloadStatus as a plain tuple: an inventory holds thousands, the result model only its page."""
+
+    key: str
+    namespace: str
+    workload: str
+    energy_kwh: float
+    emissions_g: float
+    intensity_g_per_kwh: float | None
+    statuses: dict[str, Status]
+    worst: Status
+
+    @classmethod
+    def of(
         cls,
         key: str,
         namespace: str,
@@ -346,58 +367,66 @@ class WorkloadStatus(BaseModel):
         emissions_g: float,
         intensity: float | None,
         statuses: dict[str, Status],
-    ) -> WorkloadStatus:
+    ) -> StatusRow:
         worst = next(
             (s for s in (Status.NON_COMPLIANT, Status.NOT_ASSESSED) if s in statuses.values()),
             Status.COMPLIANT,
         )  # as Assessment.worst
-        return cls.model_construct(  # every field is typed here already; an inventory builds thousands
-            key=key,
-            namespace=namespace,
-            workload=workload,
-            energy_kwh=round(kwh, 6),
-            emissions_g=round(emissions_g, 3),
-            intensity_g_per_kwh=round(intensity, 2) if intensity is not None else None,
-            statuses=statuses,
-            worst=worst,
+        return cls(
+            key,
+            namespace,
+            workload,
+            round(kwh, 6),
+            round(emissions_g, 3),
+            round(intensity, 2) if intensity is not None else None,
+            statuses,
+            worst,
         )
 
 
-def window_of(rows: list[WorkloadHour], period: Period, coverage: float) -> EnergyWindow:
+def window_of(rows: Sequence[WorkloadHour], period: Period, coverage: float) -> EnergyWindow:
     """The hourly IT energy of `rows` (active + allocated) inside the period."""
     empty = EnergyWindow(hours=(), period=period, coverage=coverage, quality=Quality.MEASURED)
-    return windows_by(rows, period, coverage, lambda r: "").get("") or empty
+    return windows_by(rows, period, coverage, _whole).get("") or empty
 
 
-def workload_key(r: WorkloadHour) -> str:
+def _whole(r: PodLevel) -> str:
+    return ""
+
+
+def workload_key(r: PodLevel) -> str:
     return f"{r.namespace}/{r.owner.name}"
 
 
-def windows_by_workload(rows: list[WorkloadHour], period: Period, coverage: float) -> dict[str, EnergyWindow]:
+def windows_by_workload(
+    rows: Sequence[WorkloadHour], period: Period, coverage: float
+) -> dict[str, EnergyWindow]:
     """`namespace/workload` → its window, in one pass over the rows."""
     return windows_by(rows, period, coverage, workload_key)
 
 
 def hourly_groups(
-    rows: Iterable[WorkloadHour], period: Period, coverage: float, key: Callable[[WorkloadHour], str]
+    rows: Sequence[WorkloadHour], period: Period, coverage: float, key: GroupKey
 ) -> HourlyGroups:
-    """Rows inside the period, summed per key and hour (IT energy = active + allocated, kWh)."""
-    acc: dict[str, dict[int, float]] = {}
-    lo, hi = period.start_ts, period.end_ts
-    for r in rows:
-        h = r.hour_utc
-        if lo <= h < hi:
-            k = key(r)
-            by_hour = acc.get(k)
-            if by_hour is None:
-                by_hour = acc[k] = {}
-            by_hour[h] = by_hour.get(h, 0.0) + r.active_j + r.allocated_j
-    kwh = {k: {h: j / JOULES_PER_KWH for h, j in by_hour.items()} for k, by_hour in acc.items()}
-    return HourlyGroups.of(kwh, period, coverage)
+    """Rows inside the period, summed per key and hour (IT energy = active + allocated, kWh); `key` must
+    depend only on a row's pod (WorkloadColumns.groups)."""
+    cols = WorkloadColumns.of(rows).inside(period.start_ts, period.end_ts)
+    keys, group = cols.groups(key)
+    hours, hour_code = np.unique(cols.hour, return_inverse=True)
+    slots, slot = np.unique(group * len(hours) + hour_code, return_inverse=True)
+    joules = np.bincount(slot, cols.active + cols.allocated, len(slots))
+    return HourlyGroups(
+        keys=keys,
+        unit=(slots // max(len(hours), 1)).astype(np.intp),
+        hour=hours[slots % max(len(hours), 1)].astype(np.int64),
+        kwh=joules / JOULES_PER_KWH,
+        period=period,
+        coverage=coverage,
+    )
 
 
 def windows_by(
-    rows: Iterable[WorkloadHour], period: Period, coverage: float, key: Callable[[WorkloadHour], str]
+    rows: Sequence[WorkloadHour], period: Period, coverage: float, key: GroupKey
 ) -> dict[str, EnergyWindow]:
     groups = hourly_groups(rows, period, coverage, key)
     return {k: groups.window(i) for i, k in enumerate(groups.keys)}

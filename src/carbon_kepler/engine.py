@@ -6,18 +6,21 @@ Interfaces (CLI, MCP, reports) call one Engine method and render its result mode
 from __future__ import annotations
 
 import difflib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
+
+import numpy as np
 
 from carbon_kepler.assessment import (
     Assessment,
     Assessor,
     FactorRequest,
     LiveIntensity,
+    StatusRow,
     Unit,
     UnitKind,
-    WorkloadStatus,
     hourly_groups,
     workload_key,
 )
@@ -27,6 +30,7 @@ from carbon_kepler.core.figures import Figure, Notice, Quality
 from carbon_kepler.core.period import Clock, Period, resolve_period, system_clock, zone
 from carbon_kepler.core.units import joules_to_kwh
 from carbon_kepler.energy.attribution import Attributed, Policy, WorkloadHour, attribute
+from carbon_kepler.energy.columns import GroupKey, PodInfo, WorkloadColumns
 from carbon_kepler.energy.model import EnergyData
 from carbon_kepler.energy.prometheus.client import ClientOptions, PrometheusClient
 from carbon_kepler.energy.prometheus.source import PrometheusSource
@@ -204,7 +208,7 @@ class Engine:
 
     def workload_statuses(
         self, args: PeriodArgs, selector: Selector, progress: Callable[[str], None] | None = None
-    ) -> tuple[Period, list[WorkloadStatus]]:
+    ) -> tuple[Period, list[StatusRow]]:
         """Every workload (optionally of one namespace) with its checks, largest energy first."""
         assessor = self.assessor
         att = self.attribution(self.period(args), progress)
@@ -214,10 +218,11 @@ class Engine:
         return att.period, sorted(out, key=lambda w: w.energy_kwh, reverse=True)
 
 
-def unit_of(selector: Selector, rows: list[WorkloadHour]) -> Unit:
+def unit_of(selector: Selector, rows: Sequence[WorkloadHour]) -> Unit:
     """The unit a question is about: the workload, else the namespace, else the whole cluster."""
     if selector.workload:
-        namespaces = sorted({r.namespace for r in rows})
+        cols = WorkloadColumns.of(rows)
+        namespaces = sorted({cols.pods[p].namespace for p in np.unique(cols.pod).tolist()})
         if len(namespaces) > 1:
             raise InputError(
                 f"workload {selector.workload} exists in several namespaces: {', '.join(namespaces)}",
@@ -237,16 +242,17 @@ def unit_of(selector: Selector, rows: list[WorkloadHour]) -> Unit:
     return Unit(kind=UnitKind.CLUSTER, key="cluster:default")
 
 
-def select(rows: list[WorkloadHour], selector: Selector) -> list[WorkloadHour]:
+def select(rows: Sequence[WorkloadHour], selector: Selector) -> WorkloadColumns:
+    cols = WorkloadColumns.of(rows)
     if selector == Selector():
-        return rows
-    picked = [r for r in rows if selector.matches(r.namespace, r.pod, r.owner.name)]
-    if not picked:
-        raise InputError(_no_match_message(rows, selector), hint=_suggest(rows, selector))
+        return cols
+    picked = cols.where(cols.pod_mask(lambda p: selector.matches(p.namespace, p.pod, p.owner.name)))
+    if not len(picked):
+        raise InputError(_no_match_message(selector), hint=_suggest(cols, selector))
     return picked
 
 
-def _no_match_message(rows: list[WorkloadHour], selector: Selector) -> str:
+def _no_match_message(selector: Selector) -> str:
     parts = [
         f"{k}={v}"
         for k, v in (
@@ -259,7 +265,7 @@ def _no_match_message(rows: list[WorkloadHour], selector: Selector) -> str:
     return f"no energy data for {', '.join(parts)} in this period"
 
 
-def _suggest(rows: list[WorkloadHour], selector: Selector) -> str:
+def _suggest(rows: Sequence[WorkloadHour], selector: Selector) -> str:
     target = selector.workload or selector.pod
     elsewhere = sorted({r.namespace for r in rows if target in (r.owner.name, r.pod)}) if target else []
     if elsewhere:  # the name exists, only in another namespace (MCP tools default to "default")
@@ -280,39 +286,33 @@ def _suggest(rows: list[WorkloadHour], selector: Selector) -> str:
     )
 
 
-def _key_fn(by: GroupBy) -> Callable[[WorkloadHour], str]:
-    if by is GroupBy.NAMESPACE:
-        return lambda r: r.namespace
-    if by is GroupBy.NODE:
-        return lambda r: r.node
-    if by is GroupBy.POD:
-        return lambda r: f"{r.namespace}/{r.pod}"
-    return lambda r: f"{r.namespace}/{r.owner.name}"
+_GROUP_KEYS: dict[GroupBy, GroupKey] = {
+    GroupBy.NAMESPACE: lambda r: r.namespace,
+    GroupBy.NODE: lambda r: r.node,
+    GroupBy.POD: lambda r: f"{r.namespace}/{r.pod}",
+    GroupBy.WORKLOAD: workload_key,
+}  # one function object per grouping: PodTable caches each pod's key by it
 
 
-class _GroupSum:
-    """Running sums of one group's rows (one pass over every pod-hour of a period)."""
+class _GroupSum(NamedTuple):
+    """Sums of one group's rows."""
 
-    __slots__ = ("active_j", "allocated_j", "first", "pods")
-
-    def __init__(self, first: WorkloadHour) -> None:
-        self.first = first
-        self.active_j = self.allocated_j = 0.0
-        self.pods: set[str] = set()
+    first: PodInfo  # the pod of the group's first row (namespace, owner)
+    active_j: float
+    allocated_j: float
+    pods: int
 
 
-def _sums(rows: list[WorkloadHour], by: GroupBy) -> dict[str, _GroupSum]:
-    groups: dict[str, _GroupSum] = {}
-    key = _key_fn(by)
-    for r in rows:
-        k = key(r)
-        g = groups.get(k)
-        if g is None:
-            g = groups[k] = _GroupSum(r)
-        g.active_j += r.active_j
-        g.allocated_j += r.allocated_j
-        g.pods.add(r.pod_uid)
-    return groups
+def _sums(rows: Sequence[WorkloadHour], by: GroupBy) -> dict[str, _GroupSum]:
+    cols = WorkloadColumns.of(rows)
+    keys, group = cols.groups(_GROUP_KEYS[by])
+    n, n_pods = len(keys), max(len(cols.pods), 1)
+    active = np.bincount(group, cols.active, n).tolist()
+    allocated = np.bincount(group, cols.allocated, n).tolist()
+    pods = np.bincount(np.unique(group * n_pods + cols.pod) // n_pods, minlength=n).tolist()
+    _, first_row = np.unique(group, return_index=True)
+    first = [cols.pods[p] for p in cols.pod[first_row].tolist()]
+    return {k: _GroupSum(first[i], active[i], allocated[i], pods[i]) for i, k in enumerate(keys)}
 
 
 def _row(key: str, g: _GroupSum, by: GroupBy, total_j: float) -> EnergyRow:
@@ -322,7 +322,7 @@ def _row(key: str, g: _GroupSum, by: GroupBy, total_j: float) -> EnergyRow:
         namespace=None if by is GroupBy.NODE else first.namespace,
         workload=first.owner.name if by in (GroupBy.WORKLOAD, GroupBy.POD) else None,
         kind=f"{first.owner.kind} ({first.owner.source})" if by in (GroupBy.WORKLOAD, GroupBy.POD) else None,
-        pods=len(g.pods),
+        pods=g.pods,
         active_kwh=round(joules_to_kwh(active), 6),
         allocated_kwh=round(joules_to_kwh(allocated), 6),
         total_kwh=round(joules_to_kwh(active + allocated), 6),

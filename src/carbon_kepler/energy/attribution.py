@@ -10,35 +10,24 @@ Invariant, per node-hour: Σ (active + allocated) over pods + unallocated = node
 
 from __future__ import annotations
 
-from collections import defaultdict
 from enum import StrEnum
 from typing import NamedTuple
 
+import numpy as np
+
 from carbon_kepler.core.errors import InputError
 from carbon_kepler.core.figures import Notice
-from carbon_kepler.energy.model import ZONE_SET, EnergyData, Owner
+from carbon_kepler.energy.columns import PodColumns, PodInfo, WorkloadColumns
+from carbon_kepler.energy.model import EnergyData, WorkloadHour
 from carbon_kepler.energy.owners import owner_from_name
+
+__all__ = ["Attributed", "NodeBalance", "Policy", "WorkloadHour", "attribute"]
 
 
 class Policy(StrEnum):
     NONE = "none"
     PROPORTIONAL = "proportional"
     BY_CPU_REQUEST = "by-cpu-request"
-
-
-class WorkloadHour(NamedTuple):
-    hour_utc: int
-    node: str
-    namespace: str
-    pod: str
-    pod_uid: str
-    owner: Owner
-    active_j: float
-    allocated_j: float
-
-    @property
-    def total_j(self) -> float:
-        return self.active_j + self.allocated_j
 
 
 class NodeBalance(NamedTuple):
@@ -52,50 +41,20 @@ class NodeBalance(NamedTuple):
 
 
 class Attributed(NamedTuple):
-    workloads: list[WorkloadHour]
+    workloads: WorkloadColumns  # a Sequence[WorkloadHour]
     nodes: list[NodeBalance]
     warnings: list[Notice]
-
-
-def _pod_active(
-    data: EnergyData,
-) -> tuple[dict[tuple[str, int], dict[str, float]], dict[str, tuple[str, str]]]:
-    """(node, hour) → {uid: active joules summed over the zone set}, and uid → (namespace, pod)."""
-    zones = {*data.zones, ZONE_SET}
-    by_node_hour: dict[tuple[str, int], dict[str, float]] = {}
-    names: dict[str, tuple[str, str]] = {}
-    for hour, node, ns, pod, uid, zone, joules in data.pod_hours:
-        if zone not in zones:
-            continue
-        members = by_node_hour.get((node, hour))
-        if members is None:
-            members = by_node_hour[(node, hour)] = {}
-        members[uid] = members.get(uid, 0.0) + joules
-        if uid not in names:
-            names[uid] = (ns, pod)
-    return by_node_hour, names
 
 
 def _node_totals(data: EnergyData) -> dict[tuple[str, int], tuple[float, float]]:
     """(node, hour) → (total, idle) joules over the zone set."""
     zones = set(data.zones)
-    out: dict[tuple[str, int], tuple[float, float]] = defaultdict(lambda: (0.0, 0.0))
+    out: dict[tuple[str, int], tuple[float, float]] = {}
     for n in data.node_hours:
         if n.zone in zones:
-            t, i = out[(n.node, n.hour_utc)]
+            t, i = out.get((n.node, n.hour_utc), (0.0, 0.0))
             out[(n.node, n.hour_utc)] = (t + n.total_j, i + n.idle_j)
     return out
-
-
-def _weights(
-    policy: Policy, members: list[tuple[str, float]], requests: dict[str, float] | None
-) -> dict[str, float]:
-    if policy is Policy.PROPORTIONAL:
-        return dict(members)
-    if policy is Policy.BY_CPU_REQUEST:
-        assert requests is not None
-        return {uid: requests.get(uid, 0.0) for uid, _ in members}
-    return {}
 
 
 def attribute(data: EnergyData, policy: Policy) -> Attributed:
@@ -105,33 +64,70 @@ def attribute(data: EnergyData, policy: Policy) -> Attributed:
             "(kube_pod_container_resource_requests), which this source does not have",
             hint="use --allocation proportional, or point --source prometheus at a Prometheus that scrapes kube-state-metrics",
         )
-    by_node_hour, names = _pod_active(data)
+    pods = PodColumns.of(data.pod_hours, data.zones)
     totals = _node_totals(data)
-    owners = {uid: data.owners.get(uid) or owner_from_name(pod) for uid, (_, pod) in names.items()}
-    warnings: list[Notice] = []
-    nodes: list[NodeBalance] = []
-    workloads: list[WorkloadHour] = []  # ordered by (node, hour, uid)
-    add = workloads.append
-    for key in sorted(totals.keys() | by_node_hour.keys()):
-        node, hour = key
-        total, idle = totals.get(key, (0.0, 0.0))
-        members = sorted(by_node_hour.get(key, {}).items())
-        pods_active = sum(a for _, a in members)
-        remainder = max(total - pods_active, 0.0)
-        if key not in totals and pods_active > 0:
-            warnings.append(
-                Notice(
-                    code="NODE_DATA_MISSING",
-                    message=f"no node energy for {node} in hour {hour}; pods' idle share not allocated",
-                )
-            )
-        weights = _weights(policy, members, data.cpu_requests)
-        wsum = sum(weights.values())
-        scale = remainder / wsum if wsum > 0 and remainder > 0 else 0.0
-        given = 0.0
-        for uid, active in members:
-            share = weights.get(uid, 0.0) * scale
-            given += share
-            add(WorkloadHour(hour, node, *names[uid], uid, owners[uid], active, share))
-        nodes.append(NodeBalance(hour, node, total, idle, pods_active, given, total - pods_active - given))
+    # (node, hour) slots in sorted order: slot = node code x len(hours) + hour code
+    node_names = sorted({k.node for k in pods.pods} | {n for n, _ in totals})
+    hours = np.unique(np.concatenate([pods.hour, np.array([h for _, h in totals], dtype=np.int64)]))
+    node_code = {n: i for i, n in enumerate(node_names)}
+    n_h = len(hours)
+    n_slots = len(node_names) * n_h
+    pod_node = np.array([node_code[k.node] for k in pods.pods], dtype=np.intp)
+    slot = pod_node[pods.pod] * n_h + np.searchsorted(hours, pods.hour)
+    total, idle = np.zeros(n_slots), np.zeros(n_slots)
+    has_total = np.zeros(n_slots, dtype=bool)
+    if totals:
+        t_slot = np.array([node_code[n] * n_h for n, _ in totals], dtype=np.intp) + np.searchsorted(
+            hours, np.array([h for _, h in totals], dtype=np.int64)
+        )
+        total[t_slot] = [t for t, _ in totals.values()]
+        idle[t_slot] = [i for _, i in totals.values()]
+        has_total[t_slot] = True
+    active = pods.joules
+    pods_active = np.bincount(slot, active, n_slots)
+    has_pods = np.bincount(slot, minlength=n_slots) > 0
+    remainder = np.maximum(total - pods_active, 0.0)
+    if policy is Policy.PROPORTIONAL:
+        weight = active
+    elif policy is Policy.BY_CPU_REQUEST:
+        assert data.cpu_requests is not None
+        req = data.cpu_requests
+        weight = np.array([req.get(k.uid, 0.0) for k in pods.pods], dtype=np.float64)[pods.pod]
+    else:
+        weight = np.zeros(len(active))
+    wsum = np.bincount(slot, weight, n_slots)
+    ok = ((wsum > 0) & (remainder > 0))[slot]
+    share = np.zeros(len(weight))
+    # R x (w / Σw): the fraction is ≤ 1, so a subnormal Σw cannot overflow (R / Σw could)
+    share[ok] = remainder[slot][ok] * (weight[ok] / wsum[slot][ok])
+    given = np.bincount(slot, share, n_slots)
+
+    warnings = [
+        Notice(
+            code="NODE_DATA_MISSING",
+            message=f"no node energy for {node_names[s // n_h]} in hour {int(hours[s % n_h])}; pods' idle share not allocated",
+        )
+        for s in np.flatnonzero(~has_total & (pods_active > 0)).tolist()
+    ]
+    used = np.flatnonzero(has_total | has_pods)
+    nodes = list(
+        map(
+            NodeBalance,
+            hours[used % n_h].tolist(),
+            [node_names[i] for i in (used // n_h).tolist()],
+            total[used].tolist(),
+            idle[used].tolist(),
+            pods_active[used].tolist(),
+            given[used].tolist(),
+            (total[used] - pods_active[used] - given[used]).tolist(),
+        )
+    )
+    # rows in (node, hour, pod uid) order
+    uid_rank = np.empty(len(pods.pods), dtype=np.int64)
+    uid_rank[np.argsort(np.array([k.uid for k in pods.pods], dtype=object), kind="stable")] = np.arange(
+        len(pods.pods)
+    )
+    order = np.argsort(slot.astype(np.int64) * max(len(pods.pods), 1) + uid_rank[pods.pod], kind="stable")
+    info = [PodInfo(*k, data.owners.get(k.uid) or owner_from_name(k.pod)) for k in pods.pods]
+    workloads = WorkloadColumns(info, pods.pod[order], pods.hour[order], active[order], share[order])
     return Attributed(workloads, nodes, warnings)

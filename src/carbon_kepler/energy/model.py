@@ -6,6 +6,7 @@ epoch second of the hour start (see core/period.py for why that is also the KST 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import NamedTuple
@@ -52,11 +53,28 @@ class Owner(NamedTuple):
     source: str  # "kube_pod_owner" or "pod-name convention"
 
 
+class WorkloadHour(NamedTuple):
+    """A pod's energy in one hour after allocation: Kepler's active joules plus its idle/system share."""
+
+    hour_utc: int
+    node: str
+    namespace: str
+    pod: str
+    pod_uid: str
+    owner: Owner
+    active_j: float
+    allocated_j: float
+
+    @property
+    def total_j(self) -> float:
+        return self.active_j + self.allocated_j
+
+
 @dataclass
 class EnergyData:
     """What an EnergySource returns for a period: raw pod and node hours plus context."""
 
-    pod_hours: list[PodHour]
+    pod_hours: Sequence[PodHour]  # energy/columns.PodColumns from the sources; a list is accepted
     node_hours: list[NodeHour]
     zones: tuple[str, ...]
     generation: Generation | None = None

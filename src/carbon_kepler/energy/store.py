@@ -16,7 +16,8 @@ from carbon_kepler.core.errors import StoreError
 from carbon_kepler.core.figures import Notice
 from carbon_kepler.core.period import HOUR, Period
 from carbon_kepler.energy import kepler
-from carbon_kepler.energy.model import ZONE_SET, EnergyData, Generation, NodeHour, PodHour
+from carbon_kepler.energy.columns import PodColumns, PodKey
+from carbon_kepler.energy.model import EnergyData, Generation, NodeHour
 
 SCHEMA_VERSION = 1
 
@@ -132,15 +133,17 @@ class Store:
                 (period.start_ts - HOUR, period.end_ts + HOUR),  # an hour's slack either side
             )
         }
-        pod_rows = [
-            PodHour(h, *pods[uid], uid, ZONE_SET, j)
-            for h, uid, j in self.conn.execute(
-                "SELECT hour_utc, pod_uid, SUM(joules) FROM pod_energy WHERE hour_utc >= ? AND hour_utc < ? "
-                f"AND zone IN ({marks}) GROUP BY hour_utc, pod_uid",
-                args,
-            )
-            if uid in pods  # as the inner join did: energy rows without a pod row are not attributable
-        ]
+        sums: dict[tuple[PodKey, int], float] = {}
+        keys = {uid: PodKey(*pods[uid], uid) for uid in pods}
+        for h, uid, j in self.conn.execute(
+            "SELECT hour_utc, pod_uid, SUM(joules) FROM pod_energy WHERE hour_utc >= ? AND hour_utc < ? "
+            f"AND zone IN ({marks}) GROUP BY hour_utc, pod_uid",
+            args,
+        ):
+            key = keys.get(uid)
+            if key is not None:  # as the inner join did: energy rows without a pod row are not attributable
+                sums[(key, h)] = j
+        pod_rows = PodColumns.from_sums(sums)
         node_acc: dict[tuple[int, str, str], dict[str, float]] = {}
         for h, node, zone, kind, j in self.conn.execute(
             f"SELECT hour_utc, node, zone, kind, joules FROM node_energy WHERE hour_utc >= ? AND hour_utc < ? AND zone IN ({marks})",

@@ -16,7 +16,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from carbon_kepler.assessment import Assessment, Assessor, WorkloadStatus
+from carbon_kepler.assessment import Assessment, Assessor, StatusRow, WorkloadStatus
 from carbon_kepler.carbon.model import HourlyIntensity, IntensitySeries
 from carbon_kepler.compliance.model import Kind, Status
 from carbon_kepler.compliance.rules import effective
@@ -203,14 +203,14 @@ def average_power(report: EnergyReport) -> Figure:
     )
 
 
-def count_statuses(rows: list[WorkloadStatus], standard: str) -> dict[Status, int]:
+def count_statuses(rows: list[StatusRow], standard: str) -> dict[Status, int]:
     counts = dict.fromkeys(Status, 0)
     for r in rows:
         counts[row_status(r, standard)] += 1
     return counts
 
 
-def row_status(row: WorkloadStatus, standard: str) -> Status:
+def row_status(row: StatusRow | WorkloadStatus, standard: str) -> Status:
     return row.worst if standard == "ALL" else row.statuses.get(standard, Status.NOT_ASSESSED)
 
 

@@ -16,7 +16,7 @@ from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import BaseModel, Field
 
-from carbon_kepler.assessment import GRID_ZONE, Assessment
+from carbon_kepler.assessment import GRID_ZONE, Assessment, WorkloadStatus
 from carbon_kepler.carbon.intensity import load_regions, official_kr_profile
 from carbon_kepler.compliance.model import Status
 from carbon_kepler.compliance.rules import load_regulations
@@ -244,7 +244,7 @@ def list_workloads_by_compliance(
         checks=r.check_legend(engine.assessor, std),
         status_counts=counts,
         total=len(matched),
-        workloads=page,
+        workloads=[WorkloadStatus.of_row(w) for w in page],
         next_cursor=r.encode_cursor(offset + limit, p, query) if more else None,
         coverage=meta.coverage,
         warnings=meta.warnings,

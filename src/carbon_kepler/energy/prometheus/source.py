@@ -8,7 +8,8 @@ from collections.abc import Iterator
 from carbon_kepler.core.errors import NoKeplerData
 from carbon_kepler.core.period import HOUR, Period, utc_iso
 from carbon_kepler.energy import kepler
-from carbon_kepler.energy.model import ZONE_SET, EnergyData, Generation, NodeHour, Owner, PodHour
+from carbon_kepler.energy.columns import PodColumns, PodKey
+from carbon_kepler.energy.model import EnergyData, Generation, NodeHour, Owner
 from carbon_kepler.energy.owners import owner_from_kube
 from carbon_kepler.energy.prometheus import queries as q
 from carbon_kepler.energy.prometheus.client import PrometheusClient
@@ -240,29 +241,29 @@ def _labels(m: dict[str, str]) -> Labels:
     return m.key if isinstance(m, _Metric) else tuple(sorted(m.items()))
 
 
-def _pod_rows(rows: dict[tuple[Labels, int], float], old: bool) -> list[PodHour]:
-    """One row per pod and hour, summed over the zones (the query already selected only the requested
+def _pod_rows(rows: dict[tuple[Labels, int], float], old: bool) -> PodColumns:
+    """One entry per pod and hour, summed over the zones (the query already selected only the requested
     zones); each series' labels are read once, not once per hour."""
-    ident: dict[Labels, tuple[str, str, str, str]] = {}  # series labels → (node, namespace, pod, uid)
-    acc: dict[tuple[int, str, str, str, str], float] = {}
+    ident: dict[Labels, PodKey] = {}  # series labels → (node, namespace, pod, uid)
+    acc: dict[tuple[PodKey, int], float] = {}
     for (labels, hour), j in rows.items():
         who = ident.get(labels)
         if who is None:
             m = dict(labels)
             if old:
                 ns, pod = m.get("container_namespace", ""), m.get("pod_name", "")
-                who = (m.get("instance", ""), ns, pod, f"{ns}/{pod}")
+                who = PodKey(m.get("instance", ""), ns, pod, f"{ns}/{pod}")
             else:
-                who = (
+                who = PodKey(
                     m.get("node_name", ""),
                     m.get("pod_namespace", ""),
                     m.get("pod_name", ""),
                     m.get("pod_id", ""),
                 )
             ident[labels] = who
-        key = (hour, *who)
+        key = (who, hour)
         acc[key] = acc.get(key, 0.0) + j
-    return [PodHour(h, node, ns, pod, uid, ZONE_SET, j) for (h, node, ns, pod, uid), j in acc.items()]
+    return PodColumns.from_sums(acc)
 
 
 def _node_rows(rows: dict[tuple[Labels, int], float], old: bool) -> list[NodeHour]:
