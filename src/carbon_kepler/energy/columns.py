@@ -8,6 +8,7 @@ NamedTuples (PodHour, WorkloadHour), materialised on first use, for code that re
 
 from __future__ import annotations
 
+from abc import abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import NamedTuple, Protocol, TypeVar, overload
 
@@ -42,8 +43,8 @@ class _RowView(Sequence[Row]):
             self._rows = self._build_rows()
         return self._rows
 
-    def _build_rows(self) -> list[Row]:
-        raise NotImplementedError
+    @abstractmethod
+    def _build_rows(self) -> list[Row]: ...
 
     def __len__(self) -> int:
         return len(self.pod)
