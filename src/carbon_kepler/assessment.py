@@ -274,7 +274,7 @@ class Assessor:
         return out
 
     def _pue_status(self, code: str, status: Status) -> Status:
-        """_pue_gate for a bare status."""
+        """The PUE check's status without a configured PUE: not assessed (the rule _pue_gate applies)."""
         return Status.NOT_ASSESSED if code == PUE_CODE and self.pue is None else status
 
     def _emissions(self, window: EnergyWindow) -> EmissionsResult:
@@ -284,7 +284,7 @@ class Assessor:
 
     def _pue_gate(self, check: CheckResult) -> CheckResult:
         """Without a configured PUE the certification check cannot be assessed (never a default pass)."""
-        if check.code != PUE_CODE or self.pue is not None or check.status is Status.NOT_ASSESSED:
+        if check.status is Status.NOT_ASSESSED or self._pue_status(check.code, check.status) is check.status:
             return check
         en, ko = reason("PUE_NOT_CONFIGURED")
         return check.model_copy(

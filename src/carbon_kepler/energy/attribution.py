@@ -92,7 +92,7 @@ def attribute(data: EnergyData, policy: Policy) -> Attributed:
     elif policy is Policy.BY_CPU_REQUEST:
         assert data.cpu_requests is not None
         req = data.cpu_requests
-        weight = np.array([req.get(k.uid, 0.0) for k in pods.pods], dtype=np.float64)[pods.pod]
+        weight = np.array([req.get(k.pod_uid, 0.0) for k in pods.pods], dtype=np.float64)[pods.pod]
     else:
         weight = np.zeros(len(active))
     wsum = np.bincount(slot, weight, n_slots)
@@ -124,10 +124,10 @@ def attribute(data: EnergyData, policy: Policy) -> Attributed:
     )
     # rows in (node, hour, pod uid) order
     uid_rank = np.empty(len(pods.pods), dtype=np.int64)
-    uid_rank[np.argsort(np.array([k.uid for k in pods.pods], dtype=object), kind="stable")] = np.arange(
+    uid_rank[np.argsort(np.array([k.pod_uid for k in pods.pods], dtype=object), kind="stable")] = np.arange(
         len(pods.pods)
     )
     order = np.argsort(slot.astype(np.int64) * max(len(pods.pods), 1) + uid_rank[pods.pod], kind="stable")
-    info = [PodInfo(*k, data.owners.get(k.uid) or owner_from_name(k.pod)) for k in pods.pods]
+    info = [PodInfo(*k, data.owners.get(k.pod_uid) or owner_from_name(k.pod)) for k in pods.pods]
     workloads = WorkloadColumns(info, pods.pod[order], pods.hour[order], active[order], share[order])
     return Attributed(workloads, nodes, warnings)

@@ -23,10 +23,12 @@ Floats = npt.NDArray[np.float64]
 
 
 class PodKey(NamedTuple):
+    """A pod as the sources name it (PodInfo without the owner)."""
+
     node: str
     namespace: str
     pod: str
-    uid: str
+    pod_uid: str
 
 
 Row = TypeVar("Row")
@@ -103,7 +105,7 @@ class PodColumns(_RowView[PodHour]):
     def _build_rows(self) -> list[PodHour]:
         keys = self.pods
         return [
-            PodHour(h, keys[p].node, keys[p].namespace, keys[p].pod, keys[p].uid, ZONE_SET, j)
+            PodHour(h, keys[p].node, keys[p].namespace, keys[p].pod, keys[p].pod_uid, ZONE_SET, j)
             for p, h, j in zip(self.pod.tolist(), self.hour.tolist(), self.joules.tolist(), strict=True)
         ]
 
