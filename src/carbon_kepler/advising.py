@@ -41,7 +41,7 @@ from carbon_kepler.energy.attribution import WorkloadHour
 from carbon_kepler.energy.prometheus.source import PrometheusSource
 from carbon_kepler.energy.prometheus.usage import PROVIDER, PrometheusUsageSource, UsageData, UsageSource
 from carbon_kepler.energy.selector import Selector
-from carbon_kepler.engine import Attribution, Engine, PeriodArgs, coverage, select, unit_of
+from carbon_kepler.engine import Attribution, Engine, PeriodArgs, select, unit_of
 
 Progress = Callable[[str], None] | None
 MAX_HORIZON_S = 8 * 24 * HOUR
@@ -280,7 +280,7 @@ class Advisor:
         migrated = self._migrated(base, plan) if plan.region else None  # bad region ids fail before queries
         att, rows = self._attributed(args, selector, progress)
         unit, pout = unit_of(selector, rows), self.engine.period_out(att.period)
-        cov = coverage(att.data, att.period)
+        cov = att.coverage
 
         def assess(rows_: Sequence[WorkloadHour], assessor: Assessor) -> Assessment:
             cluster = unit.kind is UnitKind.CLUSTER

@@ -6,6 +6,7 @@ Interfaces (CLI, MCP, reports) call one Engine method and render its result mode
 from __future__ import annotations
 
 import difflib
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -78,6 +79,11 @@ class Attribution:
     period: Period
     data: EnergyData
     attributed: Attributed
+
+    @functools.cached_property
+    def coverage(self) -> float:
+        """Fraction of the period's node-hours the source had data for (0-1)."""
+        return coverage(self.data, self.period)
 
 
 class Engine:
@@ -156,12 +162,10 @@ class Engine:
     ) -> EnergyReport:
         groups = _sums(select(att.attributed.workloads, selector), by)
         total_j = sum(g.active_j + g.allocated_j for g in groups.values())
-        out_rows = sorted(
-            (_row(key, g, by, total_j) for key, g in groups.items()),
-            key=lambda r: r.total_kwh,
-            reverse=True,
-        )
-        omitted = max(0, len(out_rows) - limit) if limit else 0
+        ranked = sorted(groups.items(), key=lambda kg: kg[1].active_j + kg[1].allocated_j, reverse=True)
+        shown = ranked[:limit] if limit else ranked  # result rows are built only for what is shown
+        out_rows = [_row(key, g, by, total_j) for key, g in shown]
+        omitted = len(ranked) - len(shown)
         filtered = selector != Selector()
         return EnergyReport(
             period=self.period_out(att.period),
@@ -178,10 +182,10 @@ class Engine:
                 source=att.data.source,
                 quality=Quality.MEASURED,
             ),
-            rows=out_rows[:limit] if limit else out_rows,
+            rows=out_rows,
             rows_omitted=omitted,
             reconciliation=None if filtered else reconcile(att.attributed),
-            coverage=coverage(att.data, att.period),
+            coverage=att.coverage,
             warnings=_dedupe(
                 att.data.warnings + att.attributed.warnings + _policy_notice(self.settings.allocation)
             ),
@@ -201,7 +205,7 @@ class Engine:
             rows,
             att.period,
             self.period_out(att.period),
-            coverage=coverage(att.data, att.period),
+            coverage=att.coverage,
             source=att.data.source,
             cluster=unit.kind is UnitKind.CLUSTER,
         )
@@ -213,7 +217,7 @@ class Engine:
         assessor = self.assessor
         att = self.attribution(self.period(args), progress)
         rows = select(att.attributed.workloads, selector)
-        groups = hourly_groups(rows, att.period, coverage(att.data, att.period), workload_key)
+        groups = hourly_groups(rows, att.period, att.coverage, workload_key)
         out = assessor.inventory(groups)
         return att.period, sorted(out, key=lambda w: w.energy_kwh, reverse=True)
 

@@ -14,6 +14,7 @@ from enum import StrEnum
 from typing import NamedTuple
 
 import numpy as np
+import numpy.typing as npt
 
 from carbon_kepler.core.errors import InputError
 from carbon_kepler.core.figures import Notice
@@ -46,15 +47,24 @@ class Attributed(NamedTuple):
     warnings: list[Notice]
 
 
-def _node_totals(data: EnergyData) -> dict[tuple[str, int], tuple[float, float]]:
-    """(node, hour) → (total, idle) joules over the zone set."""
+class _NodeRows(NamedTuple):
+    """Node rows of the zone set as columns (several zones of one node-hour are summed into its slot)."""
+
+    node: list[str]
+    hour: npt.NDArray[np.int64]
+    total: npt.NDArray[np.float64]
+    idle: npt.NDArray[np.float64]
+
+
+def _node_rows(data: EnergyData) -> _NodeRows:
     zones = set(data.zones)
-    out: dict[tuple[str, int], tuple[float, float]] = {}
-    for n in data.node_hours:
-        if n.zone in zones:
-            t, i = out.get((n.node, n.hour_utc), (0.0, 0.0))
-            out[(n.node, n.hour_utc)] = (t + n.total_j, i + n.idle_j)
-    return out
+    rows = [n for n in data.node_hours if n.zone in zones]
+    return _NodeRows(
+        [n.node for n in rows],
+        np.array([n.hour_utc for n in rows], dtype=np.int64),
+        np.array([n.total_j for n in rows], dtype=np.float64),
+        np.array([n.idle_j for n in rows], dtype=np.float64),
+    )
 
 
 def attribute(data: EnergyData, policy: Policy) -> Attributed:
@@ -65,24 +75,21 @@ def attribute(data: EnergyData, policy: Policy) -> Attributed:
             hint="use --allocation proportional, or point --source prometheus at a Prometheus that scrapes kube-state-metrics",
         )
     pods = PodColumns.of(data.pod_hours, data.zones)
-    totals = _node_totals(data)
+    node_rows = _node_rows(data)
     # (node, hour) slots in sorted order: slot = node code x len(hours) + hour code
-    node_names = sorted({k.node for k in pods.pods} | {n for n, _ in totals})
-    hours = np.unique(np.concatenate([pods.hour, np.array([h for _, h in totals], dtype=np.int64)]))
+    node_names = sorted({k.node for k in pods.pods}.union(node_rows.node))
+    hours = np.unique(np.concatenate([pods.hour, node_rows.hour]))
     node_code = {n: i for i, n in enumerate(node_names)}
     n_h = len(hours)
     n_slots = len(node_names) * n_h
     pod_node = np.array([node_code[k.node] for k in pods.pods], dtype=np.intp)
     slot = pod_node[pods.pod] * n_h + np.searchsorted(hours, pods.hour)
-    total, idle = np.zeros(n_slots), np.zeros(n_slots)
-    has_total = np.zeros(n_slots, dtype=bool)
-    if totals:
-        t_slot = np.array([node_code[n] * n_h for n, _ in totals], dtype=np.intp) + np.searchsorted(
-            hours, np.array([h for _, h in totals], dtype=np.int64)
-        )
-        total[t_slot] = [t for t, _ in totals.values()]
-        idle[t_slot] = [i for _, i in totals.values()]
-        has_total[t_slot] = True
+    n_slot = np.array([node_code[n] for n in node_rows.node], dtype=np.intp) * n_h + np.searchsorted(
+        hours, node_rows.hour
+    )
+    total = np.bincount(n_slot, node_rows.total, n_slots)
+    idle = np.bincount(n_slot, node_rows.idle, n_slots)
+    has_total = np.bincount(n_slot, minlength=n_slots) > 0
     active = pods.joules
     pods_active = np.bincount(slot, active, n_slots)
     has_pods = np.bincount(slot, minlength=n_slots) > 0
