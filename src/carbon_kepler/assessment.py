@@ -266,9 +266,10 @@ class Assessor:
             )  # fmt: skip
             baseline = self.org.baseline_for(f"workload:{key}") if self.org else None
             statuses = {
-                code: self._pue_status(code, v.status)
-                for code, v in decide_all(inputs, checks, baseline, year, self.options).items()
+                c: v.status for c, v in decide_all(inputs, checks, baseline, year, self.options).items()
             }
+            if self.pue is None:
+                statuses[PUE_CODE] = self._pue_status(PUE_CODE, statuses[PUE_CODE])
             ns, name = key.split("/", 1)
             out.append(StatusRow.of(key, ns, name, it, loc_g, loc_i if has else None, statuses))
         return out

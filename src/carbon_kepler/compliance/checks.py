@@ -410,9 +410,9 @@ def decide_all(
 ) -> dict[str, Verdict]:
     """Every registered check's verdict, in registry order, without rendering CheckResults (an inventory
     decides thousands of units; the full results of one unit come from run_checks)."""
-    verdicts = {
+    verdicts = {  # in registry order (tested)
         CHECK_CARBON_INTENSITY: decide_carbon_intensity(i, checks[CHECK_CARBON_INTENSITY], options),
         CHECK_PUE: decide_pue(i, checks[CHECK_PUE], options),
         CHECK_PATHWAY: decide_pathway(i, baseline, year, checks[CHECK_PATHWAY], options),
     }
-    return {code: verdicts[code] for code in CHECKS}
+    return verdicts
