@@ -108,31 +108,8 @@ class HourlyGroups:
     period: Period
     coverage: float
 
-    @classmethod
-    def of(cls, by_unit: Mapping[str, Mapping[int, float]], period: Period, coverage: float) -> HourlyGroups:
-        """From `key → {hour: kWh}` (hours inside the period)."""
-        keys = list(by_unit)
-        unit, hour, kwh = [], [], []
-        for i, k in enumerate(keys):
-            for h, e in sorted(by_unit[k].items()):
-                unit.append(i)
-                hour.append(h)
-                kwh.append(e)
-        return cls(
-            keys,
-            np.array(unit, dtype=np.intp),
-            np.array(hour, dtype=np.int64),
-            np.array(kwh, dtype=np.float64),
-            period,
-            coverage,
-        )
-
     def __len__(self) -> int:
         return len(self.keys)
-
-    def bounds(self) -> npt.NDArray[np.intp]:
-        """Start index of each unit's entries, plus the end: unit i is entries bounds[i]:bounds[i+1]."""
-        return np.searchsorted(self.unit, np.arange(len(self.keys) + 1)).astype(np.intp)
 
     def window(self, i: int, quality: Quality = Quality.MEASURED) -> EnergyWindow:
         lo, hi = np.searchsorted(self.unit, [i, i + 1])

@@ -210,7 +210,7 @@ def count_statuses(rows: list[StatusRow], standard: str) -> dict[Status, int]:
     return counts
 
 
-def row_status(row: StatusRow | WorkloadStatus, standard: str) -> Status:
+def row_status(row: StatusRow, standard: str) -> Status:
     return row.worst if standard == "ALL" else row.statuses.get(standard, Status.NOT_ASSESSED)
 
 
