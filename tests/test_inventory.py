@@ -5,17 +5,20 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from carbon_kepler.assessment import (
     Assessor,
+    Inventory,
+    StatusRow,
     Unit,
     UnitKind,
     WorkloadStatus,
     hourly_groups,
     workload_key,
 )
-from carbon_kepler.compliance.checks import CHECKS, CheckInputs, decide_all
+from carbon_kepler.compliance.checks import CHECKS, STATUSES, CheckInputs, decide_all
 from carbon_kepler.compliance.model import Status
 from carbon_kepler.compliance.rules import CHECK_PATHWAY, effective
 from carbon_kepler.core.period import Period
@@ -86,5 +89,47 @@ def test_inventory_rows_equal_a_full_assessment_of_each_workload(
 def test_decide_all_covers_every_registered_check_in_order() -> None:
     assessor = Assessor(None, today=TODAY)
     checks = {c: effective(assessor.regulations.check(c)) for c in CHECKS}
-    inputs = CheckInputs(24, 1.0, 1.0, 400.0, 400.0, False, 1.3, 400.0, 400.0, 24.0)
-    assert list(decide_all(inputs, checks, None, 2026, assessor.options)) == list(CHECKS)
+    one = np.ones(1)
+    inputs = CheckInputs(
+        np.array([24]), one, one * 400, one * 400, np.zeros(1, bool), one * 400, one * 400, 1.0, 24.0, 1.3
+    )
+    assert list(decide_all(inputs, checks, {}, 2026, assessor.options)) == list(CHECKS)
+
+
+def test_inventory_filters_counts_and_attention_agree_with_its_rows(
+    demo: tuple[Period, list[WorkloadHour]], tmp_path: Path
+) -> None:
+    """The column operations the tools page and count with give what a loop over the rows gives."""
+    period, rows = demo
+    assessor = Assessor(_org_with_workload_baselines(tmp_path), today=TODAY, clock=lambda: TODAY)
+    inv = assessor.inventory(hourly_groups(rows, period, 1.0, workload_key)).by_energy()
+    listed = list(inv)
+    assert [w.energy_kwh for w in listed] == sorted((w.energy_kwh for w in listed), reverse=True)
+    # every outcome occurs among the checks, so the comparisons below can fail
+    assert {s for w in listed for s in w.statuses.values()} == set(Status)
+    for std in ["ALL", *CHECKS, "NO_SUCH_CHECK"]:
+
+        def status(w: StatusRow, std: str = std) -> Status:
+            return w.worst if std == "ALL" else w.statuses.get(std, Status.NOT_ASSESSED)
+
+        assert inv.counts(std) == {s: sum(status(w) is s for w in listed) for s in Status}
+        for s in Status:
+            assert inv.with_status(std, s) == [k for k, w in enumerate(listed) if status(w) is s]
+        assert inv.with_status(std, None) == list(range(len(listed)))
+    flagged = [k for k, w in enumerate(listed) if w.worst is not Status.COMPLIANT]
+    expected = sorted(flagged, key=lambda k: (listed[k].worst is Status.NOT_ASSESSED, -listed[k].energy_kwh))
+    assert inv.needing_attention() == expected
+
+
+def test_attention_lists_non_compliant_first_then_not_assessed_by_energy() -> None:
+    c, nc, na = (STATUSES.index(s) for s in (Status.COMPLIANT, Status.NON_COMPLIANT, Status.NOT_ASSESSED))
+    status = np.array([[c, c], [na, c], [nc, na], [c, nc], [na, na], [c, c]], dtype=np.int8)
+    energy = np.array([9.0, 8.0, 1.0, 3.0, 8.5, 7.0])
+    inv = Inventory([f"ns/w{k}" for k in range(6)], energy, energy, energy, ("A", "B"), status)
+    assert inv.needing_attention() == [3, 2, 4, 1]  # NC by energy (3.0, 1.0), then NA (8.5, 8.0)
+    assert [w.worst for w in inv.take(np.array([3, 4, 0]))] == [
+        Status.NON_COMPLIANT,
+        Status.NOT_ASSESSED,
+        Status.COMPLIANT,
+    ]
+    assert inv.by_energy().keys == ["ns/w0", "ns/w4", "ns/w1", "ns/w5", "ns/w3", "ns/w2"]

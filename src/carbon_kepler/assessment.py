@@ -11,9 +11,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import NamedTuple
+from typing import NamedTuple, overload
 
 import numpy as np
+import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 from carbon_kepler.carbon.electricitymaps import (
@@ -39,9 +40,12 @@ from carbon_kepler.carbon.intensity import (
 from carbon_kepler.carbon.model import EmissionsResult, EnergyWindow, HourlyGroups, Instrument
 from carbon_kepler.compliance.checks import (
     CHECKS,
+    STATUSES,
+    Baseline,
     CheckContext,
     CheckInputs,
     CheckOptions,
+    Floats,
     decide_all,
     run_checks,
 )
@@ -52,12 +56,15 @@ from carbon_kepler.compliance.rules import RegulationsData, effective, load_regu
 from carbon_kepler.core.figures import Figure, Notice, Quality
 from carbon_kepler.core.period import Period
 from carbon_kepler.core.units import JOULES_PER_KWH
-from carbon_kepler.energy.columns import GroupKey, PodLevel, WorkloadColumns
+from carbon_kepler.energy.columns import GroupKey, PodLevel, WorkloadColumns, hour_codes, slot_codes
 from carbon_kepler.energy.model import WorkloadHour
 from carbon_kepler.orgconfig import OrgConfig, load_org_config
 from carbon_kepler.results import PeriodOut
 
 PUE_CODE = "KR_PUE_GREEN_DC"
+_C_CODE, _NC_CODE, _NA_CODE = (
+    STATUSES.index(s) for s in (Status.COMPLIANT, Status.NON_COMPLIANT, Status.NOT_ASSESSED)
+)
 GRID_ZONE = "KR"
 
 
@@ -235,9 +242,10 @@ class Assessor:
             warnings=list(result.warnings) + self._pue_notice(),
         )
 
-    def inventory(self, groups: HourlyGroups) -> list[StatusRow]:
-        """Status rows of every workload in `groups` (keys `namespace/workload`), decided by the same check
-        functions on the same sums as `assess_window`, without rendering each full Assessment (tested equal)."""
+    def inventory(self, groups: HourlyGroups) -> Inventory:
+        """Statuses of every workload in `groups` (keys `namespace/workload`), decided by the same check
+        functions on the same sums as `assess_window`, for all workloads at once, without rendering each full
+        Assessment (tested equal)."""
         hours = np.unique(groups.hour).tolist()
         intensity = self.intensity.hourly(GRID_ZONE, hours)
         pue = self.pue.value if self.pue else 1.0
@@ -245,38 +253,47 @@ class Assessor:
         overrides = self.org.overrides if self.org else {}
         origin = self.org.source_path if self.org else ""
         checks = {c: effective(self.regulations.check(c), overrides.get(c), origin) for c in CHECKS}
-        year, covered = self.year, groups.period.hours * groups.coverage
-        out = []
-        cols = zip(
-            groups.keys,
-            em.it_kwh.tolist(),
-            em.location_g.tolist(),
-            em.market_g.tolist(),
-            em.intensity_location.tolist(),
-            em.intensity_market.tolist(),
-            em.market.tolist(),
-            em.hours_with_data.tolist(),
-            strict=True,
+        has = em.it_kwh > 0
+        inputs = CheckInputs(
+            hours_with_data=em.hours_with_data,
+            it_kwh=em.it_kwh,
+            intensity_location=np.where(has, em.intensity_location, np.nan),
+            intensity_market=np.where(has, em.intensity_market, np.nan),
+            market=em.market,
+            location_g=em.location_g,
+            market_g=em.market_g,
+            coverage=groups.coverage,
+            covered_hours=groups.period.hours * groups.coverage,
+            pue=pue,
         )
-        for key, it, loc_g, mkt_g, loc_i, mkt_i, market, n_hours in cols:
-            has = it > 0
-            inputs = CheckInputs(
-                n_hours, groups.coverage, it, loc_i if has else None, mkt_i if has else None,
-                market, pue, loc_g, mkt_g, covered,
-            )  # fmt: skip
-            baseline = self.org.baseline_for(f"workload:{key}") if self.org else None
-            statuses = {
-                c: v.status for c, v in decide_all(inputs, checks, baseline, year, self.options).items()
-            }
-            if self.pue is None:
-                statuses[PUE_CODE] = self._pue_status(PUE_CODE, statuses[PUE_CODE])
-            ns, name = key.split("/", 1)
-            out.append(StatusRow.of(key, ns, name, it, loc_g, loc_i if has else None, statuses))
-        return out
+        verdicts = decide_all(inputs, checks, self._baselines(groups.keys), self.year, self.options)
+        if self._pue_unassessable():  # the rule _pue_gate applies to a full assessment
+            verdicts[PUE_CODE] = verdicts[PUE_CODE]._replace(
+                status=np.full(len(groups.keys), _NA_CODE, np.int8)
+            )
+        return Inventory(
+            groups.keys,
+            em.it_kwh,
+            em.location_g,
+            inputs.intensity_location,
+            tuple(verdicts),
+            np.column_stack([v.status for v in verdicts.values()]),
+        )
 
-    def _pue_status(self, code: str, status: Status) -> Status:
-        """The PUE check's status without a configured PUE: not assessed (the rule _pue_gate applies)."""
-        return Status.NOT_ASSESSED if code == PUE_CODE and self.pue is None else status
+    def _baselines(self, keys: Sequence[str]) -> dict[int, Baseline]:
+        """Index of each workload in `keys` that has a configured baseline → the baseline."""
+        if self.org is None or not self.org.baselines:
+            return {}
+        index = {f"workload:{k}": i for i, k in enumerate(keys)}
+        return {
+            index[unit]: b
+            for unit in self.org.baselines
+            if unit in index and (b := self.org.baseline_for(unit)) is not None
+        }
+
+    def _pue_unassessable(self) -> bool:
+        """Without a configured PUE the certification check cannot be assessed (never a default pass)."""
+        return self.pue is None
 
     def _emissions(self, window: EnergyWindow) -> EmissionsResult:
         intensity = self.intensity.hourly(GRID_ZONE, [h.hour_utc for h in window.hours])
@@ -285,7 +302,7 @@ class Assessor:
 
     def _pue_gate(self, check: CheckResult) -> CheckResult:
         """Without a configured PUE the certification check cannot be assessed (never a default pass)."""
-        if check.status is Status.NOT_ASSESSED or self._pue_status(check.code, check.status) is check.status:
+        if check.status is Status.NOT_ASSESSED or check.code != PUE_CODE or not self._pue_unassessable():
             return check
         en, ko = reason("PUE_NOT_CONFIGURED")
         return check.model_copy(
@@ -385,6 +402,95 @@ class StatusRow(NamedTuple):
         )
 
 
+class Inventory(Sequence[StatusRow]):
+    """Every workload's statuses as columns, read as StatusRow tuples (built only for the rows asked for).
+
+    `status[k, c]` is the code (index into STATUSES) of check `checks[c]` for workload k.
+    """
+
+    def __init__(
+        self, keys: Sequence[str], energy_kwh: Floats, emissions_g: Floats, intensity: Floats,
+        checks: tuple[str, ...], status: npt.NDArray[np.int8],
+    ) -> None:  # fmt: skip
+        self.keys, self.checks = list(keys), checks
+        self.energy_kwh, self.emissions_g, self.intensity = energy_kwh, emissions_g, intensity
+        self.status = status.reshape(len(self.keys), len(checks))
+
+    def worst(self) -> npt.NDArray[np.int8]:
+        """NON_COMPLIANT if any check fails, else NOT_ASSESSED if any is, else COMPLIANT (as Assessment.worst)."""
+        s = self.status
+        return np.where(
+            (s == _NC_CODE).any(axis=1), _NC_CODE, np.where((s == _NA_CODE).any(axis=1), _NA_CODE, _C_CODE)
+        ).astype(np.int8)
+
+    def status_of(self, standard: str) -> npt.NDArray[np.int8]:
+        """Each workload's status code for one check code, or for "ALL" the worst (unknown code: not assessed)."""
+        if standard == "ALL":
+            return self.worst()
+        if standard not in self.checks:
+            return np.full(len(self), _NA_CODE, np.int8)
+        return self.status[:, self.checks.index(standard)]
+
+    def with_status(self, standard: str, status: Status | None) -> list[int]:
+        """Indices of the workloads whose status for `standard` (a check code or "ALL") is `status`; None: all."""
+        if status is None:
+            return list(range(len(self)))
+        return np.flatnonzero(self.status_of(standard) == STATUSES.index(status)).tolist()
+
+    def needing_attention(self) -> list[int]:
+        """Indices of the workloads not fully compliant: non-compliant first, then not assessed; largest energy
+        (as shown) first within each; ties keep their order."""
+        worst = self.worst()
+        keep = np.flatnonzero(worst != _C_CODE)
+        rank = np.where(worst[keep] == _NC_CODE, 0, 1)
+        order = np.lexsort((-np.round(self.energy_kwh[keep], 6), rank))
+        return [int(k) for k in keep[order]]
+
+    def counts(self, standard: str) -> dict[Status, int]:
+        found = np.bincount(self.status_of(standard), minlength=len(STATUSES)).tolist()
+        return {s: found[STATUSES.index(s)] for s in Status}
+
+    def by_energy(self) -> Inventory:
+        """The same workloads, largest energy (as shown, kWh to 6 places) first; ties keep their order."""
+        order = np.argsort(-np.round(self.energy_kwh, 6), kind="stable")
+        return self.take(order)
+
+    def take(self, index: npt.NDArray[np.intp]) -> Inventory:
+        return Inventory(
+            [self.keys[i] for i in index.tolist()],
+            self.energy_kwh[index],
+            self.emissions_g[index],
+            self.intensity[index],
+            self.checks,
+            self.status[index],
+        )
+
+    def row(self, k: int) -> StatusRow:
+        ns, name = self.keys[k].split("/", 1)
+        i = float(self.intensity[k])
+        return StatusRow.of(
+            self.keys[k],
+            ns,
+            name,
+            float(self.energy_kwh[k]),
+            float(self.emissions_g[k]),
+            None if np.isnan(i) else i,
+            {c: STATUSES[s] for c, s in zip(self.checks, self.status[k].tolist(), strict=True)},
+        )
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+    @overload
+    def __getitem__(self, k: int) -> StatusRow: ...
+    @overload
+    def __getitem__(self, k: slice) -> list[StatusRow]: ...
+    def __getitem__(self, k: int | slice) -> StatusRow | list[StatusRow]:
+        if isinstance(k, slice):
+            return [self.row(j) for j in range(len(self))[k]]
+        return self.row(range(len(self))[k])
+
+
 def window_of(rows: Sequence[WorkloadHour], period: Period, coverage: float) -> EnergyWindow:
     """The hourly IT energy of `rows` (active + allocated) inside the period."""
     empty = EnergyWindow(hours=(), period=period, coverage=coverage, quality=Quality.MEASURED)
@@ -412,14 +518,14 @@ def hourly_groups(
     """Rows inside the period, summed per key and hour (IT energy = active + allocated, kWh); `key` must
     depend only on a row's pod (WorkloadColumns.groups)."""
     cols = WorkloadColumns.of(rows).inside(period.start_ts, period.end_ts)
-    keys, group = cols.groups(key)
-    hours, hour_code = np.unique(cols.hour, return_inverse=True)
-    slots, slot = np.unique(group * len(hours) + hour_code, return_inverse=True)
-    joules = np.bincount(slot, cols.active + cols.allocated, len(slots))
+    g = cols.groups(key)
+    hours, hour_code = hour_codes(cols.hour)
+    unit, slot_hour, slot = slot_codes(g.of_row, len(g.keys), hour_code, len(hours))
+    joules = np.bincount(slot, cols.active + cols.allocated, len(unit))
     return HourlyGroups(
-        keys=keys,
-        unit=(slots // max(len(hours), 1)).astype(np.intp),
-        hour=hours[slots % max(len(hours), 1)].astype(np.int64),
+        keys=g.keys,
+        unit=unit,
+        hour=hours[slot_hour],
         kwh=joules / JOULES_PER_KWH,
         period=period,
         coverage=coverage,

@@ -18,8 +18,8 @@ from carbon_kepler.assessment import (
     Assessment,
     Assessor,
     FactorRequest,
+    Inventory,
     LiveIntensity,
-    StatusRow,
     Unit,
     UnitKind,
     hourly_groups,
@@ -212,14 +212,13 @@ class Engine:
 
     def workload_statuses(
         self, args: PeriodArgs, selector: Selector, progress: Callable[[str], None] | None = None
-    ) -> tuple[Period, list[StatusRow]]:
+    ) -> tuple[Period, Inventory]:
         """Every workload (optionally of one namespace) with its checks, largest energy first."""
         assessor = self.assessor
         att = self.attribution(self.period(args), progress)
         rows = select(att.attributed.workloads, selector)
         groups = hourly_groups(rows, att.period, att.coverage, workload_key)
-        out = assessor.inventory(groups)
-        return att.period, sorted(out, key=lambda w: w.energy_kwh, reverse=True)
+        return att.period, assessor.inventory(groups).by_energy()
 
 
 def unit_of(selector: Selector, rows: Sequence[WorkloadHour]) -> Unit:
@@ -309,14 +308,13 @@ class _GroupSum(NamedTuple):
 
 def _sums(rows: Sequence[WorkloadHour], by: GroupBy) -> dict[str, _GroupSum]:
     cols = WorkloadColumns.of(rows)
-    keys, group = cols.groups(_GROUP_KEYS[by])
-    n, n_pods = len(keys), max(len(cols.pods), 1)
-    active = np.bincount(group, cols.active, n).tolist()
-    allocated = np.bincount(group, cols.allocated, n).tolist()
-    pods = np.bincount(np.unique(group * n_pods + cols.pod) // n_pods, minlength=n).tolist()
-    _, first_row = np.unique(group, return_index=True)
-    first = [cols.pods[p] for p in cols.pod[first_row].tolist()]
-    return {k: _GroupSum(first[i], active[i], allocated[i], pods[i]) for i, k in enumerate(keys)}
+    g = cols.groups(_GROUP_KEYS[by])
+    n = len(g.keys)
+    active = np.bincount(g.of_row, cols.active, n).tolist()
+    allocated = np.bincount(g.of_row, cols.allocated, n).tolist()
+    first = [cols.pods[p] for p in cols.pod[g.first_row].tolist()]
+    pods = g.pods.tolist()
+    return {k: _GroupSum(first[i], active[i], allocated[i], pods[i]) for i, k in enumerate(g.keys)}
 
 
 def _row(key: str, g: _GroupSum, by: GroupBy, total_j: float) -> EnergyRow:
@@ -335,13 +333,13 @@ def _row(key: str, g: _GroupSum, by: GroupBy, total_j: float) -> EnergyRow:
 
 
 def reconcile(att: Attributed) -> Reconciliation:
-    k = joules_to_kwh
+    n, k = att.nodes, joules_to_kwh
     return Reconciliation(
-        node_total_kwh=round(k(sum(n.total_j for n in att.nodes)), 6),
-        pods_active_kwh=round(k(sum(n.pods_active_j for n in att.nodes)), 6),
-        allocated_kwh=round(k(sum(n.allocated_j for n in att.nodes)), 6),
-        unallocated_kwh=round(k(sum(n.unallocated_j for n in att.nodes)), 6),
-        idle_kwh=round(k(sum(n.idle_j for n in att.nodes)), 6),
+        node_total_kwh=round(k(float(n.total.sum())), 6),
+        pods_active_kwh=round(k(float(n.pods_active.sum())), 6),
+        allocated_kwh=round(k(float(n.allocated.sum())), 6),
+        unallocated_kwh=round(k(float(n.unallocated.sum())), 6),
+        idle_kwh=round(k(float(n.idle.sum())), 6),
     )
 
 

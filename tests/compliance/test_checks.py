@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from carbon_kepler.carbon.emissions import emissions, make_instrument
@@ -9,11 +10,14 @@ from carbon_kepler.carbon.factors import CarbonIntensityData
 from carbon_kepler.carbon.intensity import StaticProfile
 from carbon_kepler.carbon.model import EmissionsResult, EnergyWindow, Instrument, InstrumentKind
 from carbon_kepler.compliance.checks import (
+    STATUSES,
     Baseline,
     CheckContext,
+    CheckInputs,
     check_carbon_intensity,
     check_pue,
     check_reduction_pathway,
+    decide_pathway,
     required_reduction,
     run_checks,
 )
@@ -191,3 +195,52 @@ def test_run_checks_gives_every_check_once_for_a_unit(
     results = run_checks(ctx)
     assert [r.code for r in results] == ["KR_CARBON_2050", "KR_PUE_GREEN_DC", "KR_REDUCTION_PATHWAY"]
     assert all(r.status is not Status.NOT_ASSESSED for r in results)
+
+
+def test_pathway_with_a_baseline_after_the_last_target_is_not_assessed_and_names_the_year(
+    regs: RegulationsData,
+) -> None:
+    window = day_window(dict.fromkeys(range(24), 10.0))
+    result = check_reduction_pathway(
+        window,
+        emissions(window, flat(417.3, window), pue(1.0)),
+        Baseline(2036, 40.0),
+        2037,
+        effective(regs.check(CHECK_PATHWAY)),
+    )
+    assert result.status is Status.NOT_ASSESSED and result.reason_code == "NO_TARGET_AFTER_BASELINE"
+    assert "2036" in result.reason_en and "2036" in result.reason_ko
+
+
+def test_pathway_decides_many_units_at_once_each_by_its_own_baseline(regs: RegulationsData) -> None:
+    # each unit: 100,152 g in a fully covered day → 36.555 t/year (as above); 2026 path = 17.14% below baseline
+    n = 5
+    g = np.full(n, 100_152.0)
+    kwh = np.array([240.0, 240.0, 240.0, 240.0, 0.0])  # the last used no energy
+    inputs = CheckInputs(
+        np.full(n, 24), kwh, np.full(n, 417.3), np.full(n, 417.3), np.zeros(n, bool), g, g, 1.0, 24.0, 1.0
+    )
+    baselines = {
+        1: Baseline(2036, 40.0),
+        2: Baseline(2023, 45.0),
+        3: Baseline(2023, 40.0),
+        4: Baseline(2023, 45.0),
+    }
+    v = decide_pathway(inputs, baselines, 2026, effective(regs.check(CHECK_PATHWAY)))
+    assert [STATUSES[s] for s in v.status] == [
+        Status.NOT_ASSESSED,
+        Status.NOT_ASSESSED,
+        Status.COMPLIANT,
+        Status.NON_COMPLIANT,
+        Status.NOT_ASSESSED,
+    ]
+    assert list(v.reason) == [
+        "NO_BASELINE",
+        "NO_TARGET_AFTER_BASELINE",
+        "PATHWAY_WITHIN",
+        "PATHWAY_ABOVE",
+        "NO_ENERGY",
+    ]
+    assert v.measured[2:4] == pytest.approx([36.55548, 36.55548])
+    assert v.threshold[2:4] == pytest.approx([45 * (1 - 0.4 * 3 / 7), 40 * (1 - 0.4 * 3 / 7)])
+    assert np.isnan(v.measured[[0, 1, 4]]).all()  # nothing was compared

@@ -11,6 +11,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
+import numpy as np
+import numpy.typing as npt
+
 from carbon_kepler.carbon.model import HOURS_PER_YEAR, EmissionsResult, EnergyWindow
 from carbon_kepler.compliance.labels import reason
 from carbon_kepler.compliance.model import CheckResult, PathwayDetail, PueScore, Status
@@ -51,57 +54,98 @@ class Baseline:
     source: str = "organisation config"
 
 
-class CheckInputs(NamedTuple):
-    """The numbers a check decides on. Taken from one EmissionsResult (a full assessment), or computed for a
-    whole inventory at once; either way the same decide_* functions give the status."""
+Floats = npt.NDArray[np.float64]
+Codes = npt.NDArray[np.int8]
+STATUSES: tuple[Status, ...] = tuple(Status)  # a status code is an index into this
+_C, _NC, _NA = (STATUSES.index(s) for s in (Status.COMPLIANT, Status.NON_COMPLIANT, Status.NOT_ASSESSED))
 
-    hours_with_data: int
-    coverage: float
-    it_kwh: float
-    intensity_location: float | None  # gCO2eq/kWh, None without energy
-    intensity_market: float | None
-    market: bool  # a GHG-counting instrument covered energy in the window
-    pue: float
-    location_g: float
-    market_g: float
+
+class CheckInputs(NamedTuple):
+    """The numbers the checks decide on, one array entry per unit. Taken from one EmissionsResult (a full
+    assessment: arrays of length 1) or computed for a whole inventory at once; either way the same decide_*
+    functions give the status."""
+
+    hours_with_data: npt.NDArray[np.int64]
+    it_kwh: Floats
+    intensity_location: Floats  # gCO2eq/kWh, nan without energy
+    intensity_market: Floats
+    market: npt.NDArray[np.bool_]  # a GHG-counting instrument covered energy in the unit's window
+    location_g: Floats
+    market_g: Floats
+    coverage: float  # of the window (one period: the same for every unit)
     covered_hours: float  # period hours x coverage (annualisation base)
+    pue: float  # of the site
+
+    @property
+    def units(self) -> int:
+        return len(self.it_kwh)
 
     @classmethod
     def of(cls, emissions: EmissionsResult, covered_hours: float) -> CheckInputs:
         loc, mkt = emissions.intensity_location, emissions.intensity_market
+        market = any(i.counts_for_ghg_reduction and i.covered_energy.value > 0 for i in emissions.instruments)
         return cls(
-            hours_with_data=emissions.hours_with_data,
+            hours_with_data=np.array([emissions.hours_with_data], dtype=np.int64),
+            it_kwh=np.array([emissions.it_energy.value]),
+            intensity_location=np.array([loc.value if loc else np.nan]),
+            intensity_market=np.array([mkt.value if mkt else np.nan]),
+            market=np.array([market]),
+            location_g=np.array([emissions.location_based.value]),
+            market_g=np.array([emissions.market_based.value]),
             coverage=emissions.coverage,
-            it_kwh=emissions.it_energy.value,
-            intensity_location=loc.value if loc else None,
-            intensity_market=mkt.value if mkt else None,
-            market=any(
-                i.counts_for_ghg_reduction and i.covered_energy.value > 0 for i in emissions.instruments
-            ),
-            pue=emissions.pue.value,
-            location_g=emissions.location_based.value,
-            market_g=emissions.market_based.value,
             covered_hours=covered_hours,
+            pue=emissions.pue.value,
         )
 
 
-Reason = tuple[str, dict[str, object]]
-
-
 class Verdict(NamedTuple):
-    """A check's decision: status, reason code with its parameters, and the compared numbers."""
+    """A check's decision for one unit: status, reason code and the compared numbers (None: not compared).
+    The reason's parameters are filled in when the CheckResult is rendered."""
 
     status: Status
-    reason: Reason
+    reason: str
     measured: float | None = None
     threshold: float | None = None
+
+
+class Verdicts(NamedTuple):
+    """A check's decisions for every unit: status code (index into STATUSES), reason code, and the compared
+    numbers (nan where nothing was compared)."""
+
+    status: Codes
+    reason: npt.NDArray[np.str_]
+    measured: Floats
+    threshold: Floats
+
+    def at(self, k: int) -> Verdict:
+        m, t = float(self.measured[k]), float(self.threshold[k])
+        return Verdict(
+            STATUSES[self.status[k]],
+            str(self.reason[k]),
+            None if np.isnan(m) else m,
+            None if np.isnan(t) else t,
+        )
+
+
+def _decided(
+    blocked: npt.NDArray[np.str_], ok: npt.NDArray[np.bool_], within: str, above: str, measured: Floats,
+    threshold: Floats | float,
+) -> Verdicts:  # fmt: skip
+    """Verdicts from why each unit is blocked ("" = assessed) and, for the assessed, whether it passed."""
+    assessed = blocked == ""
+    return Verdicts(
+        np.where(assessed, np.where(ok, _C, _NC), _NA).astype(np.int8),
+        np.where(assessed, np.where(ok, within, above), blocked),
+        np.where(assessed, measured, np.nan),
+        np.where(assessed, threshold, np.nan),
+    )
 
 
 def _pct(x: float) -> str:
     return f"{100 * x:.0f}%"
 
 
-def _passes(measured: float, threshold: float, comparison: str) -> bool:
+def _passes(measured: Floats, threshold: Floats | float, comparison: str) -> npt.NDArray[np.bool_]:
     return measured < threshold if comparison == "lt" else measured <= threshold
 
 
@@ -109,7 +153,8 @@ def _result(
     check: EffectiveCheck,
     emissions: EmissionsResult,
     status: Status,
-    code_and_params: tuple[str, dict[str, object]],
+    code: str,
+    params: dict[str, object],
     *,
     measured: Figure | None = None,
     threshold: Figure | None = None,
@@ -117,7 +162,6 @@ def _result(
     pue_score: PueScore | None = None,
     pathway: PathwayDetail | None = None,
 ) -> CheckResult:
-    code, params = code_and_params
     en, ko = reason(code, **params)
     d = check.definition
     return CheckResult(
@@ -142,15 +186,17 @@ def _result(
     )
 
 
-def _gate(i: CheckInputs, options: CheckOptions) -> Reason | None:
-    """Why the check cannot be assessed (no data, too little, no energy); None when it may proceed."""
-    if i.hours_with_data == 0 or i.coverage <= 0:
-        return ("NO_DATA", {})
-    if i.coverage < options.min_coverage:
-        return ("LOW_COVERAGE", {"coverage": _pct(i.coverage), "min_coverage": _pct(options.min_coverage)})
-    if i.it_kwh <= 0:
-        return ("NO_ENERGY", {})
-    return None
+def _gate(i: CheckInputs, options: CheckOptions) -> npt.NDArray[np.str_]:
+    """Why each unit cannot be assessed (no data, too little, no energy); "" where it may proceed."""
+    no_data = (i.hours_with_data == 0) | (i.coverage <= 0)
+    low = np.full(i.units, i.coverage < options.min_coverage)
+    return np.select([no_data, low, i.it_kwh <= 0], ["NO_DATA", "LOW_COVERAGE", "NO_ENERGY"], "")
+
+
+def _blocked_params(code: str, i: CheckInputs, options: CheckOptions) -> dict[str, object]:
+    if code == "LOW_COVERAGE":
+        return {"coverage": _pct(i.coverage), "min_coverage": _pct(options.min_coverage)}
+    return {}
 
 
 def _single_threshold(check: EffectiveCheck) -> float:
@@ -165,34 +211,29 @@ def _threshold(check: EffectiveCheck, value: float, year: int | None = None) -> 
 
 def decide_carbon_intensity(
     i: CheckInputs, check: EffectiveCheck, options: CheckOptions = DEFAULT_OPTIONS
-) -> Verdict:
+) -> Verdicts:
     """§6.1: energy-weighted hourly intensity (market-based when a GHG-counting instrument applies)."""
-    gated = _gate(i, options)
-    if gated is not None:
-        return Verdict(Status.NOT_ASSESSED, gated)
     threshold = _single_threshold(check)
-    measured = i.intensity_market if i.market else i.intensity_location
-    assert measured is not None  # energy > 0 was checked by _gate
+    measured = np.where(i.market, i.intensity_market, i.intensity_location)
     ok = _passes(measured, threshold, check.definition.comparison)
-    params: dict[str, object] = {
-        "basis": "market" if i.market else "location",
-        "measured": f"{measured:.1f}",
-        "threshold": f"{threshold:g}",
-        "kind": check.kind,
-    }
-    status = Status.COMPLIANT if ok else Status.NON_COMPLIANT
-    return Verdict(status, ("INTENSITY_WITHIN" if ok else "INTENSITY_ABOVE", params), measured, threshold)
+    return _decided(_gate(i, options), ok, "INTENSITY_WITHIN", "INTENSITY_ABOVE", measured, threshold)
 
 
 def check_carbon_intensity(
     emissions: EmissionsResult, check: EffectiveCheck, options: CheckOptions = DEFAULT_OPTIONS
 ) -> CheckResult:
     i = CheckInputs.of(emissions, 0.0)
-    v = decide_carbon_intensity(i, check, options)
+    v = decide_carbon_intensity(i, check, options).at(0)
     if v.status is Status.NOT_ASSESSED:
-        return _result(check, emissions, v.status, v.reason)
-    measured = emissions.intensity_market if i.market else emissions.intensity_location
+        return _result(check, emissions, v.status, v.reason, _blocked_params(v.reason, i, options))
+    measured = emissions.intensity_market if i.market[0] else emissions.intensity_location
     assert measured is not None and v.threshold is not None
+    params: dict[str, object] = {
+        "basis": "market" if i.market[0] else "location",
+        "measured": f"{measured.value:.1f}",
+        "threshold": f"{v.threshold:g}",
+        "kind": check.kind,
+    }
     s = emissions.intensity_series
     basis = f"hourly intensity: {s.source}; factor {s.factor_id or 'n/a'}; {s.hours_live} live / {s.hours_static} static h"
     return _result(
@@ -200,6 +241,7 @@ def check_carbon_intensity(
         emissions,
         v.status,
         v.reason,
+        params,
         measured=measured,
         threshold=_threshold(check, v.threshold),
         data_basis=basis,
@@ -224,36 +266,32 @@ def _band_label(bands: tuple[ScoreBand, ...], pue: float) -> tuple[str, str, int
     return f"PUE > {last:g} (beyond the table)", f"PUE {last:g} 초과 (점수표 밖)", None
 
 
-def decide_pue(i: CheckInputs, check: EffectiveCheck, options: CheckOptions = DEFAULT_OPTIONS) -> Verdict:
+def decide_pue(i: CheckInputs, check: EffectiveCheck, options: CheckOptions = DEFAULT_OPTIONS) -> Verdicts:
     """§6.2: PUE of the facility the unit ran in vs the certification level (voluntary, not a law)."""
-    gated = _gate(i, options)
-    if gated is not None:
-        return Verdict(Status.NOT_ASSESSED, gated)
     threshold = _single_threshold(check)
-    d = check.definition
-    band_en, band_ko, _ = _band_label(d.score_bands, i.pue)
-    ok = _passes(i.pue, threshold, d.comparison)
-    params: dict[str, object] = {
-        "measured": f"{i.pue:.3g}",
-        "threshold": f"{threshold:g}",
-        "kind": check.kind,
-        "comparison": _SYMBOL[d.comparison],
-        "band": band_en,
-        "band_ko": band_ko,
-    }
-    status = Status.COMPLIANT if ok else Status.NON_COMPLIANT
-    return Verdict(status, ("PUE_WITHIN" if ok else "PUE_ABOVE", params), i.pue, threshold)
+    measured = np.full(i.units, i.pue)
+    ok = _passes(measured, threshold, check.definition.comparison)
+    return _decided(_gate(i, options), ok, "PUE_WITHIN", "PUE_ABOVE", measured, threshold)
 
 
 def check_pue(
     emissions: EmissionsResult, check: EffectiveCheck, options: CheckOptions = DEFAULT_OPTIONS
 ) -> CheckResult:
-    v = decide_pue(CheckInputs.of(emissions, 0.0), check, options)
+    i = CheckInputs.of(emissions, 0.0)
+    v = decide_pue(i, check, options).at(0)
     if v.status is Status.NOT_ASSESSED:
-        return _result(check, emissions, v.status, v.reason)
+        return _result(check, emissions, v.status, v.reason, _blocked_params(v.reason, i, options))
     assert v.threshold is not None
     pue, d = emissions.pue, check.definition
-    band_en, _, points = _band_label(d.score_bands, pue.value)
+    band_en, band_ko, points = _band_label(d.score_bands, pue.value)
+    params: dict[str, object] = {
+        "measured": f"{pue.value:.3g}",
+        "threshold": f"{v.threshold:g}",
+        "kind": check.kind,
+        "comparison": _SYMBOL[d.comparison],
+        "band": band_en,
+        "band_ko": band_ko,
+    }
     score = PueScore(
         points=points,
         max_points=max((b.points for b in d.score_bands), default=0),
@@ -265,6 +303,7 @@ def check_pue(
         emissions,
         v.status,
         v.reason,
+        params,
         measured=pue,
         threshold=_threshold(check, v.threshold),
         data_basis=f"PUE: {pue.source}",
@@ -297,39 +336,35 @@ def _annualised_t(window: EnergyWindow, period_g: Figure, year: int) -> Figure:
     )
 
 
-def _annual(value_g: float, covered_hours: float) -> float:
+def _annual(value_g: Floats, covered_hours: float) -> Floats:
     """tCO2eq/year from period grams (EnergyWindow.annualise, from the hours that had data)."""
-    return 0.0 if covered_hours <= 0 else value_g * HOURS_PER_YEAR / covered_hours / GRAMS_PER_TONNE
+    if covered_hours <= 0:
+        return np.zeros_like(value_g)
+    return value_g * HOURS_PER_YEAR / covered_hours / GRAMS_PER_TONNE
 
 
 def decide_pathway(
     i: CheckInputs,
-    baseline: Baseline | None,
+    baselines: Mapping[int, Baseline],
     year: int,
     check: EffectiveCheck,
     options: CheckOptions = DEFAULT_OPTIONS,
-) -> Verdict:
-    """§6.3: annualised emissions vs the linear path from the unit's baseline (−40% 2030, −53% 2035)."""
-    if baseline is None:
-        return Verdict(Status.NOT_ASSESSED, ("NO_BASELINE", {}))
-    gated = _gate(i, options)
-    if gated is not None:
-        return Verdict(Status.NOT_ASSESSED, gated)
-    r = required_reduction(baseline.year, check.targets, year)
-    if r is None:
-        return Verdict(Status.NOT_ASSESSED, ("NO_TARGET_AFTER_BASELINE", {"baseline_year": baseline.year}))
-    annual_t = _annual(i.market_g if baseline.basis is Basis.MARKET else i.location_g, i.covered_hours)
-    allowed = baseline.emissions_tco2eq * (1 - r)
+) -> Verdicts:
+    """§6.3: annualised emissions vs the linear path from the unit's baseline (−40% 2030, −53% 2035).
+    `baselines`: unit index → its baseline; a unit without one is not assessed."""
+    n = i.units
+    has = np.zeros(n, dtype=bool)
+    base_t, reduction, market = np.zeros(n), np.full(n, np.nan), np.zeros(n, dtype=bool)
+    for k, b in baselines.items():
+        r = required_reduction(b.year, check.targets, year)
+        has[k], base_t[k], market[k] = True, b.emissions_tco2eq, b.basis is Basis.MARKET
+        reduction[k] = np.nan if r is None else r
+    blocked = np.where(has, _gate(i, options), "NO_BASELINE")
+    blocked = np.where((blocked == "") & np.isnan(reduction), "NO_TARGET_AFTER_BASELINE", blocked)
+    annual_t = _annual(np.where(market, i.market_g, i.location_g), i.covered_hours)
+    allowed = base_t * (1 - reduction)
     ok = _passes(annual_t, allowed, check.definition.comparison)
-    params: dict[str, object] = {
-        "measured": f"{annual_t:.4g}",
-        "threshold": f"{allowed:.4g}",
-        "year": year,
-        "reduction": f"{100 * r:.1f}",
-        "baseline_year": baseline.year,
-    }
-    status = Status.COMPLIANT if ok else Status.NON_COMPLIANT
-    return Verdict(status, ("PATHWAY_WITHIN" if ok else "PATHWAY_ABOVE", params), annual_t, allowed)
+    return _decided(blocked, ok, "PATHWAY_WITHIN", "PATHWAY_ABOVE", annual_t, allowed)
 
 
 def check_reduction_pathway(
@@ -340,12 +375,23 @@ def check_reduction_pathway(
     check: EffectiveCheck,
     options: CheckOptions = DEFAULT_OPTIONS,
 ) -> CheckResult:
-    v = decide_pathway(CheckInputs.of(emissions, window.covered_hours), baseline, year, check, options)
+    i = CheckInputs.of(emissions, window.covered_hours)
+    v = decide_pathway(i, {0: baseline} if baseline else {}, year, check, options).at(0)
     if v.status is Status.NOT_ASSESSED:
-        return _result(check, emissions, v.status, v.reason)
-    assert baseline is not None and v.threshold is not None
+        blocked = _blocked_params(v.reason, i, options)
+        if v.reason == "NO_TARGET_AFTER_BASELINE" and baseline is not None:
+            blocked = {"baseline_year": baseline.year}
+        return _result(check, emissions, v.status, v.reason, blocked)
+    assert baseline is not None and v.measured is not None and v.threshold is not None
     r = required_reduction(baseline.year, check.targets, year)
     assert r is not None
+    params: dict[str, object] = {
+        "measured": f"{v.measured:.4g}",
+        "threshold": f"{v.threshold:.4g}",
+        "year": year,
+        "reduction": f"{100 * r:.1f}",
+        "baseline_year": baseline.year,
+    }
     period_g = emissions.market_based if baseline.basis is Basis.MARKET else emissions.location_based
     detail = PathwayDetail(
         baseline_year=baseline.year,
@@ -361,6 +407,7 @@ def check_reduction_pathway(
         emissions,
         v.status,
         v.reason,
+        params,
         measured=_annualised_t(window, period_g, year),
         threshold=_threshold(check, v.threshold, year),
         pathway=detail,
@@ -404,15 +451,15 @@ def run_checks(ctx: CheckContext) -> tuple[CheckResult, ...]:
 def decide_all(
     i: CheckInputs,
     checks: Mapping[str, EffectiveCheck],
-    baseline: Baseline | None,
+    baselines: Mapping[int, Baseline],
     year: int,
     options: CheckOptions = DEFAULT_OPTIONS,
-) -> dict[str, Verdict]:
-    """Every registered check's verdict, in registry order, without rendering CheckResults (an inventory
-    decides thousands of units; the full results of one unit come from run_checks)."""
+) -> dict[str, Verdicts]:
+    """Every registered check's verdicts for every unit of `i`, in registry order, without rendering
+    CheckResults (an inventory decides thousands of units at once; run_checks renders one unit in full)."""
     verdicts = {  # in registry order (tested)
         CHECK_CARBON_INTENSITY: decide_carbon_intensity(i, checks[CHECK_CARBON_INTENSITY], options),
         CHECK_PUE: decide_pue(i, checks[CHECK_PUE], options),
-        CHECK_PATHWAY: decide_pathway(i, baseline, year, checks[CHECK_PATHWAY], options),
+        CHECK_PATHWAY: decide_pathway(i, baselines, year, checks[CHECK_PATHWAY], options),
     }
     return verdicts

@@ -14,15 +14,13 @@ from enum import StrEnum
 from typing import NamedTuple
 
 import numpy as np
-import numpy.typing as npt
 
 from carbon_kepler.core.errors import InputError
 from carbon_kepler.core.figures import Notice
-from carbon_kepler.energy.columns import PodColumns, PodInfo, WorkloadColumns
+from carbon_kepler.energy.columns import Floats, Index, Ints, PodColumns, RowView, WorkloadColumns
 from carbon_kepler.energy.model import EnergyData, WorkloadHour
-from carbon_kepler.energy.owners import owner_from_name
 
-__all__ = ["Attributed", "NodeBalance", "Policy", "WorkloadHour", "attribute"]
+__all__ = ["Attributed", "NodeBalance", "NodeBalances", "Policy", "WorkloadHour", "attribute"]
 
 
 class Policy(StrEnum):
@@ -41,29 +39,60 @@ class NodeBalance(NamedTuple):
     unallocated_j: float
 
 
+class NodeBalances(RowView[NodeBalance]):
+    """Per node and hour: node energy, pods' active energy, what was allocated and what was not; as columns
+    (read as NodeBalance rows in (node, hour) order). unallocated = total − pods_active − allocated."""
+
+    def __init__(
+        self, names: list[str], node: Index, hour: Ints, total: Floats, idle: Floats, pods_active: Floats,
+        allocated: Floats,
+    ) -> None:  # fmt: skip
+        self.names, self.node, self.hour = names, node, hour
+        self.total, self.idle, self.pods_active, self.allocated = total, idle, pods_active, allocated
+        self.unallocated = total - pods_active - allocated
+        self._rows: list[NodeBalance] | None = None
+
+    def _build_rows(self) -> list[NodeBalance]:
+        return list(
+            map(
+                NodeBalance,
+                self.hour.tolist(),
+                [self.names[i] for i in self.node.tolist()],
+                self.total.tolist(),
+                self.idle.tolist(),
+                self.pods_active.tolist(),
+                self.allocated.tolist(),
+                self.unallocated.tolist(),
+            )
+        )
+
+
 class Attributed(NamedTuple):
     workloads: WorkloadColumns  # a Sequence[WorkloadHour]
-    nodes: list[NodeBalance]
+    nodes: NodeBalances  # a Sequence[NodeBalance]
     warnings: list[Notice]
 
 
 class _NodeRows(NamedTuple):
     """Node rows of the zone set as columns (several zones of one node-hour are summed into its slot)."""
 
-    node: list[str]
-    hour: npt.NDArray[np.int64]
-    total: npt.NDArray[np.float64]
-    idle: npt.NDArray[np.float64]
+    node: tuple[str, ...]
+    hour: Ints
+    total: Floats
+    idle: Floats
 
 
 def _node_rows(data: EnergyData) -> _NodeRows:
     zones = set(data.zones)
     rows = [n for n in data.node_hours if n.zone in zones]
+    if not rows:
+        return _NodeRows((), np.zeros(0, dtype=np.int64), np.zeros(0), np.zeros(0))
+    hour, node, _zone, total, _active, idle = zip(*rows, strict=True)
     return _NodeRows(
-        [n.node for n in rows],
-        np.array([n.hour_utc for n in rows], dtype=np.int64),
-        np.array([n.total_j for n in rows], dtype=np.float64),
-        np.array([n.idle_j for n in rows], dtype=np.float64),
+        node,
+        np.array(hour, dtype=np.int64),
+        np.array(total, dtype=np.float64),
+        np.array(idle, dtype=np.float64),
     )
 
 
@@ -74,7 +103,7 @@ def attribute(data: EnergyData, policy: Policy) -> Attributed:
             "(kube_pod_container_resource_requests), which this source does not have",
             hint="use --allocation proportional, or point --source prometheus at a Prometheus that scrapes kube-state-metrics",
         )
-    pods = PodColumns.of(data.pod_hours, data.zones)
+    pods = PodColumns.of(data.pod_hours, data.zones, data.owners)
     node_rows = _node_rows(data)
     # (node, hour) slots in sorted order: slot = node code x len(hours) + hour code
     node_names = sorted({k.node for k in pods.pods}.union(node_rows.node))
@@ -87,11 +116,11 @@ def attribute(data: EnergyData, policy: Policy) -> Attributed:
     n_slot = np.array([node_code[n] for n in node_rows.node], dtype=np.intp) * n_h + np.searchsorted(
         hours, node_rows.hour
     )
-    total = np.bincount(n_slot, node_rows.total, n_slots)
-    idle = np.bincount(n_slot, node_rows.idle, n_slots)
+    total: Floats = np.asarray(np.bincount(n_slot, node_rows.total, n_slots), dtype=np.float64)
+    idle: Floats = np.asarray(np.bincount(n_slot, node_rows.idle, n_slots), dtype=np.float64)
     has_total = np.bincount(n_slot, minlength=n_slots) > 0
     active = pods.joules
-    pods_active = np.bincount(slot, active, n_slots)
+    pods_active: Floats = np.asarray(np.bincount(slot, active, n_slots), dtype=np.float64)
     has_pods = np.bincount(slot, minlength=n_slots) > 0
     remainder = np.maximum(total - pods_active, 0.0)
     if policy is Policy.PROPORTIONAL:
@@ -107,7 +136,7 @@ def attribute(data: EnergyData, policy: Policy) -> Attributed:
     share = np.zeros(len(weight))
     # R x (w / Σw): the fraction is ≤ 1, so a subnormal Σw cannot overflow (R / Σw could)
     share[ok] = remainder[slot][ok] * (weight[ok] / wsum[slot][ok])
-    given = np.bincount(slot, share, n_slots)
+    given: Floats = np.asarray(np.bincount(slot, share, n_slots), dtype=np.float64)
 
     warnings = [
         Notice(
@@ -117,24 +146,13 @@ def attribute(data: EnergyData, policy: Policy) -> Attributed:
         for s in np.flatnonzero(~has_total & (pods_active > 0)).tolist()
     ]
     used = np.flatnonzero(has_total | has_pods)
-    nodes = list(
-        map(
-            NodeBalance,
-            hours[used % n_h].tolist(),
-            [node_names[i] for i in (used // n_h).tolist()],
-            total[used].tolist(),
-            idle[used].tolist(),
-            pods_active[used].tolist(),
-            given[used].tolist(),
-            (total[used] - pods_active[used] - given[used]).tolist(),
-        )
+    nodes = NodeBalances(
+        node_names, used // n_h, hours[used % n_h], total[used], idle[used], pods_active[used], given[used]
     )
     # rows in (node, hour, pod uid) order
-    uid_rank = np.empty(len(pods.pods), dtype=np.int64)
-    uid_rank[np.argsort(np.array([k.pod_uid for k in pods.pods], dtype=object), kind="stable")] = np.arange(
-        len(pods.pods)
-    )
-    order = np.argsort(slot.astype(np.int64) * max(len(pods.pods), 1) + uid_rank[pods.pod], kind="stable")
-    info = [PodInfo(*k, data.owners.get(k.pod_uid) or owner_from_name(k.pod)) for k in pods.pods]
-    workloads = WorkloadColumns(info, pods.pod[order], pods.hour[order], active[order], share[order])
+    uids = [k.pod_uid for k in pods.pods]
+    uid_rank = np.empty(len(uids), dtype=np.int64)
+    uid_rank[sorted(range(len(uids)), key=uids.__getitem__)] = np.arange(len(uids))
+    order = np.argsort(slot.astype(np.int64) * max(len(uids), 1) + uid_rank[pods.pod], kind="stable")
+    workloads = WorkloadColumns(pods.pods, pods.pod[order], pods.hour[order], active[order], share[order])
     return Attributed(workloads, nodes, warnings)

@@ -8,6 +8,7 @@ Job pods `<name>-<5>` (ambiguous, reported as kind "Workload").
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from functools import lru_cache
 
 from carbon_kepler.energy.model import Owner
@@ -35,6 +36,11 @@ def owner_from_name(pod: str) -> Owner:
         if m:
             return Owner(kind, m.group("name"), CONVENTION)
     return Owner("Pod", pod, CONVENTION)
+
+
+def owner_of(pod_uid: str, pod: str, owners: Mapping[str, Owner]) -> Owner:
+    """A pod's owner: from `owners` (pod uid → owner, from kube_pod_owner) when listed, else by its name."""
+    return owners.get(pod_uid) or owner_from_name(pod)
 
 
 def owner_from_kube(

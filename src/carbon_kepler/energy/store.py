@@ -16,8 +16,9 @@ from carbon_kepler.core.errors import StoreError
 from carbon_kepler.core.figures import Notice
 from carbon_kepler.core.period import HOUR, Period
 from carbon_kepler.energy import kepler
-from carbon_kepler.energy.columns import PodColumns, PodKey
+from carbon_kepler.energy.columns import PodColumns, PodInfo
 from carbon_kepler.energy.model import EnergyData, Generation, NodeHour
+from carbon_kepler.energy.owners import owner_from_name
 
 SCHEMA_VERSION = 1
 
@@ -133,8 +134,10 @@ class Store:
                 (period.start_ts - HOUR, period.end_ts + HOUR),  # an hour's slack either side
             )
         }
-        sums: dict[tuple[PodKey, int], float] = {}
-        keys = {uid: PodKey(*pods[uid], uid) for uid in pods}
+        sums: dict[tuple[PodInfo, int], float] = {}
+        keys = {
+            uid: PodInfo(node, ns, pod, uid, owner_from_name(pod)) for uid, (node, ns, pod) in pods.items()
+        }
         for h, uid, j in self.conn.execute(
             "SELECT hour_utc, pod_uid, SUM(joules) FROM pod_energy WHERE hour_utc >= ? AND hour_utc < ? "
             f"AND zone IN ({marks}) GROUP BY hour_utc, pod_uid",

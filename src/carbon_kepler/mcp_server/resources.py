@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 from mcp.server import MCPServer
 
-from carbon_kepler.assessment import Assessment, StatusRow, WorkloadStatus
+from carbon_kepler.assessment import Assessment, Inventory, WorkloadStatus
 from carbon_kepler.carbon.intensity import official_kr_profile, profile_values, region_intensities
 from carbon_kepler.carbon.model import HourlyIntensity
 from carbon_kepler.compliance.labels import kind_label, status_label
@@ -223,7 +223,6 @@ def region_intensity(engine: Engine, region_id: str) -> r.RegionIntensity:
 # -- the compliance report (structured + Markdown; report/ will own rendering once it lands) -------------
 
 Lang = Literal["ko", "en"]
-_ATTENTION = (Status.NON_COMPLIANT, Status.NOT_ASSESSED)
 _MD: dict[str, tuple[str, str]] = {  # key: (en, ko)
     "title": ("Compliance report", "준수 보고서"),
     "cluster": ("cluster", "클러스터"),
@@ -244,12 +243,10 @@ _MD: dict[str, tuple[str, str]] = {  # key: (en, ko)
 }
 
 
-def compliance_report(scope: Assessment, rows: list[StatusRow], top_n: int, lang: Lang) -> r.ComplianceReport:
-    counts = r.count_statuses(rows, "ALL")
-    needing = sorted(
-        (w for w in rows if w.worst in _ATTENTION), key=lambda w: (_ATTENTION.index(w.worst), -w.energy_kwh)
-    )
-    attention = [WorkloadStatus.of_row(w) for w in needing[:top_n]]
+def compliance_report(scope: Assessment, rows: Inventory, top_n: int, lang: Lang) -> r.ComplianceReport:
+    counts = rows.counts("ALL")
+    needing = rows.needing_attention()
+    attention = [WorkloadStatus.of_row(rows.row(k)) for k in needing[:top_n]]
     summary = (
         f"{_unit(scope, 'en')} {r.period_text(scope.period)}: {r.figure_text(scope.it_energy, 3)}, "
         f"{r.figure_text(scope.emissions_location)}; worst {scope.worst.value}; {len(rows)} workloads, "

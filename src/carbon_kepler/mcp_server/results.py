@@ -16,7 +16,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from carbon_kepler.assessment import Assessment, Assessor, StatusRow, WorkloadStatus
+from carbon_kepler.assessment import Assessment, Assessor, WorkloadStatus
 from carbon_kepler.carbon.model import HourlyIntensity, IntensitySeries
 from carbon_kepler.compliance.model import Kind, Status
 from carbon_kepler.compliance.rules import effective
@@ -201,17 +201,6 @@ def average_power(report: EnergyReport) -> Figure:
         source=f"{report.total.value:g} kWh over {report.period.hours} h ({report.source})",
         quality=report.quality,
     )
-
-
-def count_statuses(rows: list[StatusRow], standard: str) -> dict[Status, int]:
-    counts = dict.fromkeys(Status, 0)
-    for r in rows:
-        counts[row_status(r, standard)] += 1
-    return counts
-
-
-def row_status(row: StatusRow, standard: str) -> Status:
-    return row.worst if standard == "ALL" else row.statuses.get(standard, Status.NOT_ASSESSED)
 
 
 def figure_text(f: Figure | None, digits: int = 1) -> str:

@@ -27,7 +27,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from carbon_kepler import __version__
-from carbon_kepler.assessment import Assessment, StatusRow
+from carbon_kepler.assessment import Assessment, Inventory
 from carbon_kepler.core.errors import CarbonKeplerError
 from carbon_kepler.core.period import Clock, Period, system_clock
 from carbon_kepler.energy.model import EnergyData
@@ -166,10 +166,9 @@ class ServedEngine(Engine):
 
     def workload_statuses(
         self, args: PeriodArgs, selector: Selector, progress: Callable[[str], None] | None = None
-    ) -> tuple[Period, list[StatusRow]]:
+    ) -> tuple[Period, Inventory]:
         compute = functools.partial(super().workload_statuses, args, selector, progress)
-        period, rows = self._results.get(("statuses", self._period_key(args), selector), compute)
-        return period, list(rows)
+        return self._results.get(("statuses", self._period_key(args), selector), compute)  # read-only
 
     def _period_key(self, args: PeriodArgs) -> tuple[int, int]:
         p = self.period(args)

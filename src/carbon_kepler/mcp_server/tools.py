@@ -225,10 +225,10 @@ def list_workloads_by_compliance(
     args = _explicit(p)
     meta = engine.energy_report(engine.attribution(p), by=GroupBy.NAMESPACE, selector=selector, limit=1)
     _, rows = engine.workload_statuses(args, selector)
-    matched = [w for w in rows if status_filter is None or r.row_status(w, std) == status_filter]
+    matched = rows.with_status(std, status_filter)
     page = matched[offset : offset + limit]
     more = offset + limit < len(matched)
-    counts = r.count_statuses(rows, std)
+    counts = rows.counts(std)
     summary = (
         f"{len(rows)} workloads {r.period_text(meta.period)}; {std}: {counts[Status.NON_COMPLIANT]} non-compliant, "
         f"{counts[Status.NOT_ASSESSED]} not assessed; rows {offset + 1}-{offset + len(page)} of {len(matched)} shown"
@@ -244,7 +244,7 @@ def list_workloads_by_compliance(
         checks=r.check_legend(engine.assessor, std),
         status_counts=counts,
         total=len(matched),
-        workloads=[WorkloadStatus.of_row(w) for w in page],
+        workloads=[WorkloadStatus.of_row(rows.row(k)) for k in page],
         next_cursor=r.encode_cursor(offset + limit, p, query) if more else None,
         coverage=meta.coverage,
         warnings=meta.warnings,

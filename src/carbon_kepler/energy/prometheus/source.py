@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 
 from carbon_kepler.core.errors import NoKeplerData
 from carbon_kepler.core.period import HOUR, Period, utc_iso
 from carbon_kepler.energy import kepler
-from carbon_kepler.energy.columns import PodColumns, PodKey
+from carbon_kepler.energy.columns import PodColumns, PodInfo
 from carbon_kepler.energy.model import EnergyData, Generation, NodeHour, Owner
-from carbon_kepler.energy.owners import owner_from_kube
+from carbon_kepler.energy.owners import owner_from_kube, owner_of
 from carbon_kepler.energy.prometheus import queries as q
 from carbon_kepler.energy.prometheus.client import PrometheusClient
 
@@ -184,9 +184,11 @@ class PrometheusSource:
             if notice:
                 data.warnings.append(notice)
         scrape_s = self._coverage(data, period, gen)
-        data.pod_hours = _pod_rows(self.energy_rows(q.pod_family(zones, old), period, scrape_s), old)
+        self._owners(data, rng, at)  # first: pods are built with their owners
+        data.pod_hours = _pod_rows(
+            self.energy_rows(q.pod_family(zones, old), period, scrape_s), old, data.owners
+        )
         data.node_hours = _node_rows(self.energy_rows(q.node_family(zones, old), period, scrape_s), old)
-        self._owners(data, rng, at)
         if not data.pod_hours and not data.node_hours:
             fake = next((w for w in data.warnings if w.code == "FAKE_METER"), None)
             if fake:
@@ -241,25 +243,26 @@ def _labels(m: dict[str, str]) -> Labels:
     return m.key if isinstance(m, _Metric) else tuple(sorted(m.items()))
 
 
-def _pod_rows(rows: dict[tuple[Labels, int], float], old: bool) -> PodColumns:
+def _pod_rows(rows: dict[tuple[Labels, int], float], old: bool, owners: Mapping[str, Owner]) -> PodColumns:
     """One entry per pod and hour, summed over the zones (the query already selected only the requested
     zones); each series' labels are read once, not once per hour."""
-    ident: dict[Labels, PodKey] = {}  # series labels → (node, namespace, pod, uid)
-    acc: dict[tuple[PodKey, int], float] = {}
+    ident: dict[Labels, PodInfo] = {}  # series labels → (node, namespace, pod, uid, owner)
+    acc: dict[tuple[PodInfo, int], float] = {}
     for (labels, hour), j in rows.items():
         who = ident.get(labels)
         if who is None:
             m = dict(labels)
             if old:
-                ns, pod = m.get("container_namespace", ""), m.get("pod_name", "")
-                who = PodKey(m.get("instance", ""), ns, pod, f"{ns}/{pod}")
+                ns, pod, node = m.get("container_namespace", ""), m.get("pod_name", ""), m.get("instance", "")
+                uid = f"{ns}/{pod}"  # the old generation has no pod uid label
             else:
-                who = PodKey(
-                    m.get("node_name", ""),
+                ns, pod, node, uid = (
                     m.get("pod_namespace", ""),
                     m.get("pod_name", ""),
+                    m.get("node_name", ""),
                     m.get("pod_id", ""),
                 )
+            who = PodInfo(node, ns, pod, uid, owner_of(uid, pod, owners))
             ident[labels] = who
         key = (who, hour)
         acc[key] = acc.get(key, 0.0) + j
