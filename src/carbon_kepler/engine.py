@@ -186,10 +186,12 @@ class Engine:
             rows_omitted=omitted,
             reconciliation=None if filtered else reconcile(att.attributed),
             coverage=att.coverage,
-            warnings=_dedupe(
-                att.data.warnings + att.attributed.warnings + _policy_notice(self.settings.allocation)
-            ),
+            warnings=self.notices(att),
         )
+
+    def notices(self, att: Attribution) -> list[Notice]:
+        """What every answer about this energy must carry: the source's, the allocation's and the policy's."""
+        return _dedupe(att.data.warnings + att.attributed.warnings + _policy_notice(self.settings.allocation))
 
     # -- compliance -----------------------------------------------------------------------------
     def assess(

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter, defaultdict
 from pathlib import Path
+
+import pytest
 
 from carbon_kepler.assessment import window_of, windows_by_workload
 from carbon_kepler.energy.attribution import Policy, WorkloadHour, attribute
@@ -47,4 +50,8 @@ def test_one_pass_workload_windows_equal_a_window_per_workload(store_6h: Path) -
     windows = windows_by_workload(rows, period, 0.9)
     assert windows.keys() == groups.keys() and len(windows) > 5
     for key, members in groups.items():
-        assert windows[key] == window_of(members, period, 0.9)
+        one, alone = windows[key], window_of(members, period, 0.9)
+        # the same sums; the columns add a workload's pods in the source's order, the list in row order
+        assert [h.hour_utc for h in one.hours] == [h.hour_utc for h in alone.hours]
+        assert [h.kwh for h in one.hours] == pytest.approx([h.kwh for h in alone.hours], rel=1e-12)
+        assert dataclasses.replace(one, hours=()) == dataclasses.replace(alone, hours=())

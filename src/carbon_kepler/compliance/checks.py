@@ -361,7 +361,8 @@ def decide_pathway(
         reduction[k] = np.nan if r is None else r
     blocked = np.where(has, _gate(i, options), "NO_BASELINE")
     blocked = np.where((blocked == "") & np.isnan(reduction), "NO_TARGET_AFTER_BASELINE", blocked)
-    annual_t = _annual(np.where(market, i.market_g, i.location_g), i.covered_hours)
+    with np.errstate(over="ignore"):  # every unit is computed; a blocked one (coverage ~0) is discarded below
+        annual_t = _annual(np.where(market, i.market_g, i.location_g), i.covered_hours)
     allowed = base_t * (1 - reduction)
     ok = _passes(annual_t, allowed, check.definition.comparison)
     return _decided(blocked, ok, "PATHWAY_WITHIN", "PATHWAY_ABOVE", annual_t, allowed)

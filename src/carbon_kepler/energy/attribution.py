@@ -149,10 +149,10 @@ def attribute(data: EnergyData, policy: Policy) -> Attributed:
     nodes = NodeBalances(
         node_names, used // n_h, hours[used % n_h], total[used], idle[used], pods_active[used], given[used]
     )
-    # rows in (node, hour, pod uid) order
+    # rows read in (node, hour, pod uid) order; the arrays stay as the source gave them
     uids = [k.pod_uid for k in pods.pods]
     uid_rank = np.empty(len(uids), dtype=np.int64)
     uid_rank[sorted(range(len(uids)), key=uids.__getitem__)] = np.arange(len(uids))
-    order = np.argsort(slot.astype(np.int64) * max(len(uids), 1) + uid_rank[pods.pod], kind="stable")
-    workloads = WorkloadColumns(pods.pods, pods.pod[order], pods.hour[order], active[order], share[order])
+    rank = slot.astype(np.int64) * max(len(uids), 1) + uid_rank[pods.pod]  # distinct: one entry per pod-hour
+    workloads = WorkloadColumns(pods.pods, pods.pod, pods.hour, active, share, rank)
     return Attributed(workloads, nodes, warnings)

@@ -194,14 +194,23 @@ class Grouping(NamedTuple):
 class WorkloadColumns(RowView[WorkloadHour]):
     """Attributed energy per pod and hour: active (Kepler) + allocated (idle/system share), as columns.
 
-    Rows read as WorkloadHour, ordered by (node, hour, pod uid); `table.infos[pod[k]]` is row k's pod.
+    `table.infos[pod[k]]` is entry k's pod. Rows read as WorkloadHour in the order of `rank` (attribution
+    gives (node, hour, pod uid)); without a rank, in array order. The arrays themselves are never sorted:
+    sums do not need an order, and groups are numbered by their first row in rank order.
     """
 
     def __init__(
-        self, table: PodTable | Sequence[PodInfo], pod: Index, hour: Ints, active: Floats, allocated: Floats
+        self,
+        table: PodTable | Sequence[PodInfo],
+        pod: Index,
+        hour: Ints,
+        active: Floats,
+        allocated: Floats,
+        rank: Ints | None = None,  # distinct per entry: its place in the row order
     ) -> None:
         self.table = table if isinstance(table, PodTable) else PodTable(table)
         self.pod, self.hour, self.active, self.allocated = pod, hour, active, allocated
+        self.rank = rank
         self._rows: list[WorkloadHour] | None = None
 
     @property
@@ -226,7 +235,8 @@ class WorkloadColumns(RowView[WorkloadHour]):
         )
 
     def _subset(self, m: npt.NDArray[np.bool_]) -> WorkloadColumns:
-        return WorkloadColumns(self.table, self.pod[m], self.hour[m], self.active[m], self.allocated[m])
+        rank = None if self.rank is None else self.rank[m]
+        return WorkloadColumns(self.table, self.pod[m], self.hour[m], self.active[m], self.allocated[m], rank)
 
     def where(self, keep_pod: npt.NDArray[np.bool_]) -> WorkloadColumns:
         """The rows of the pods marked True in `keep_pod` (indexed like `pods`)."""
@@ -248,31 +258,37 @@ class WorkloadColumns(RowView[WorkloadHour]):
         names, code_of_pod = self.table.codes(key)
         row_code = code_of_pod[self.pod]
         n = len(row_code)
-        first = np.full(len(names), n, dtype=np.intp)
-        np.minimum.at(first, row_code, np.arange(n, dtype=np.intp))  # first row of each key
-        present = np.flatnonzero(first < n)
+        place = np.arange(n, dtype=np.int64) if self.rank is None else self.rank
+        none = np.iinfo(np.int64).max
+        first = np.full(len(names), none, dtype=np.int64)
+        np.minimum.at(first, row_code, place)  # each key's first place in the row order
+        present = np.flatnonzero(first < none)
         order = present[np.argsort(first[present], kind="stable")]  # one entry per group, not per row
         renumber = np.zeros(max(len(names), 1), dtype=np.intp)
         renumber[order] = np.arange(len(order))
+        at_first = np.flatnonzero(place == first[row_code])  # one entry per group: places are distinct
+        first_row = np.empty(len(order), dtype=np.intp)
+        first_row[renumber[row_code[at_first]]] = at_first
         pods = np.flatnonzero(np.bincount(self.pod, minlength=len(self.pods)) > 0)
         return Grouping(
             [names[c] for c in order.tolist()],
             renumber[row_code],
-            first[order],
+            first_row,
             np.bincount(renumber[code_of_pod[pods]], minlength=len(order)),
         )
 
     def _build_rows(self) -> list[WorkloadHour]:
         pods = self.pods
+        k = np.arange(len(self.pod)) if self.rank is None else np.argsort(self.rank, kind="stable")
         return [
             WorkloadHour(
                 h, pods[p].node, pods[p].namespace, pods[p].pod, pods[p].pod_uid, pods[p].owner, a, s
             )
             for p, h, a, s in zip(
-                self.pod.tolist(),
-                self.hour.tolist(),
-                self.active.tolist(),
-                self.allocated.tolist(),
+                self.pod[k].tolist(),
+                self.hour[k].tolist(),
+                self.active[k].tolist(),
+                self.allocated[k].tolist(),
                 strict=True,
             )
         ]

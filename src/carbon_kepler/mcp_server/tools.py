@@ -223,21 +223,21 @@ def list_workloads_by_compliance(
     query = f"{namespace}|{status_filter}|{std}|{period}"
     offset, p = decode_cursor(cursor, query) if cursor else (0, engine.period(period_args(period)))
     args = _explicit(p)
-    meta = engine.energy_report(engine.attribution(p), by=GroupBy.NAMESPACE, selector=selector, limit=1)
     _, rows = engine.workload_statuses(args, selector)
+    att, period_out = engine.attribution(p), engine.period_out(p)
     matched = rows.with_status(std, status_filter)
     page = matched[offset : offset + limit]
     more = offset + limit < len(matched)
     counts = rows.counts(std)
     summary = (
-        f"{len(rows)} workloads {r.period_text(meta.period)}; {std}: {counts[Status.NON_COMPLIANT]} non-compliant, "
+        f"{len(rows)} workloads {r.period_text(period_out)}; {std}: {counts[Status.NON_COMPLIANT]} non-compliant, "
         f"{counts[Status.NOT_ASSESSED]} not assessed; rows {offset + 1}-{offset + len(page)} of {len(matched)} shown"
     )
     factor = engine.assessor.factor
     return r.WorkloadPage(
         summary=summary,
-        period=meta.period,
-        energy_source=meta.source,
+        period=period_out,
+        energy_source=att.data.source,
         factor=factor.figure(),
         intensity_series=series_text(engine),
         standard=std,
@@ -246,8 +246,8 @@ def list_workloads_by_compliance(
         total=len(matched),
         workloads=[WorkloadStatus.of_row(rows.row(k)) for k in page],
         next_cursor=r.encode_cursor(offset + limit, p, query) if more else None,
-        coverage=meta.coverage,
-        warnings=meta.warnings,
+        coverage=att.coverage,
+        warnings=engine.notices(att),
     )
 
 
