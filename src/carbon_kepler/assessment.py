@@ -494,11 +494,7 @@ class Inventory(Sequence[StatusRow]):
 def window_of(rows: Sequence[WorkloadHour], period: Period, coverage: float) -> EnergyWindow:
     """The hourly IT energy of `rows` (active + allocated) inside the period."""
     empty = EnergyWindow(hours=(), period=period, coverage=coverage, quality=Quality.MEASURED)
-    return windows_by(rows, period, coverage, _whole).get("") or empty
-
-
-def _whole(r: PodLevel) -> str:
-    return ""
+    return windows_by(rows, period, coverage, None).get("") or empty
 
 
 def workload_key(r: PodLevel) -> str:
@@ -513,10 +509,10 @@ def windows_by_workload(
 
 
 def hourly_groups(
-    rows: Sequence[WorkloadHour], period: Period, coverage: float, key: GroupKey
+    rows: Sequence[WorkloadHour], period: Period, coverage: float, key: GroupKey | None
 ) -> HourlyGroups:
     """Rows inside the period, summed per key and hour (IT energy = active + allocated, kWh); `key` must
-    depend only on a row's pod (WorkloadColumns.groups)."""
+    depend only on a row's pod (WorkloadColumns.groups); None sums all rows as one unit, key ""."""
     cols = WorkloadColumns.of(rows).inside(period.start_ts, period.end_ts)
     g = cols.groups(key)
     hours, hour_code = hour_codes(cols.hour)
@@ -533,7 +529,7 @@ def hourly_groups(
 
 
 def windows_by(
-    rows: Sequence[WorkloadHour], period: Period, coverage: float, key: GroupKey
+    rows: Sequence[WorkloadHour], period: Period, coverage: float, key: GroupKey | None
 ) -> dict[str, EnergyWindow]:
     groups = hourly_groups(rows, period, coverage, key)
     return {k: groups.window(i) for i, k in enumerate(groups.keys)}

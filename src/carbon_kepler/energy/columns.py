@@ -249,13 +249,16 @@ class WorkloadColumns(RowView[WorkloadHour]):
     def pod_mask(self, test: Callable[[PodInfo], bool]) -> npt.NDArray[np.bool_]:
         return np.fromiter(map(test, self.pods), dtype=bool, count=len(self.pods))
 
-    def groups(self, key: GroupKey) -> Grouping:
-        """The rows grouped by `key`, groups in order of first appearance among the rows.
+    def groups(self, key: GroupKey | None) -> Grouping:
+        """The rows grouped by `key` (None: all rows in one group, key ""), groups in order of first appearance
+        among the rows.
 
         `key` reads only a row's pod (PodLevel): it is evaluated once per pod of the table. No step sorts
         the rows (sorting 10^5 rows was most of a grouping's cost).
         """
-        names, code_of_pod = self.table.codes(key)
+        names, code_of_pod = (
+            self.table.codes(key) if key is not None else ([""], np.zeros(len(self.pods), np.intp))
+        )
         row_code = code_of_pod[self.pod]
         n = len(row_code)
         place = np.arange(n, dtype=np.int64) if self.rank is None else self.rank
