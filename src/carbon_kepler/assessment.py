@@ -40,6 +40,7 @@ from carbon_kepler.carbon.intensity import (
 from carbon_kepler.carbon.model import EmissionsResult, EnergyWindow, HourlyGroups, Instrument
 from carbon_kepler.compliance.checks import (
     CHECKS,
+    STATUS_CODE,
     STATUSES,
     Baseline,
     CheckContext,
@@ -63,7 +64,7 @@ from carbon_kepler.results import PeriodOut
 
 PUE_CODE = "KR_PUE_GREEN_DC"
 _C_CODE, _NC_CODE, _NA_CODE = (
-    STATUSES.index(s) for s in (Status.COMPLIANT, Status.NON_COMPLIANT, Status.NOT_ASSESSED)
+    STATUS_CODE[s] for s in (Status.COMPLIANT, Status.NON_COMPLIANT, Status.NOT_ASSESSED)
 )
 GRID_ZONE = "KR"
 
@@ -435,7 +436,7 @@ class Inventory(Sequence[StatusRow]):
         """Indices of the workloads whose status for `standard` (a check code or "ALL") is `status`; None: all."""
         if status is None:
             return list(range(len(self)))
-        return np.flatnonzero(self.status_of(standard) == STATUSES.index(status)).tolist()
+        return np.flatnonzero(self.status_of(standard) == STATUS_CODE[status]).tolist()
 
     def needing_attention(self) -> list[int]:
         """Indices of the workloads not fully compliant: non-compliant first, then not assessed; largest energy
@@ -448,7 +449,7 @@ class Inventory(Sequence[StatusRow]):
 
     def counts(self, standard: str) -> dict[Status, int]:
         found = np.bincount(self.status_of(standard), minlength=len(STATUSES)).tolist()
-        return {s: found[STATUSES.index(s)] for s in Status}
+        return {s: found[STATUS_CODE[s]] for s in Status}
 
     def by_energy(self) -> Inventory:
         """The same workloads, largest energy (as shown, kWh to 6 places) first; ties keep their order."""

@@ -57,7 +57,8 @@ class Baseline:
 Floats = npt.NDArray[np.float64]
 Codes = npt.NDArray[np.int8]
 STATUSES: tuple[Status, ...] = tuple(Status)  # a status code is an index into this
-_C, _NC, _NA = (STATUSES.index(s) for s in (Status.COMPLIANT, Status.NON_COMPLIANT, Status.NOT_ASSESSED))
+STATUS_CODE: dict[Status, int] = {s: i for i, s in enumerate(STATUSES)}
+_C, _NC, _NA = (STATUS_CODE[s] for s in (Status.COMPLIANT, Status.NON_COMPLIANT, Status.NOT_ASSESSED))
 
 
 class CheckInputs(NamedTuple):
