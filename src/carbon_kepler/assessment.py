@@ -444,7 +444,7 @@ class Inventory(Sequence[StatusRow]):
         worst = self.worst()
         keep = np.flatnonzero(worst != _C_CODE)
         rank = np.where(worst[keep] == _NC_CODE, 0, 1)
-        order = np.lexsort((-np.round(self.energy_kwh[keep], 6), rank))
+        order = np.lexsort((-self._shown_kwh()[keep], rank))
         return [int(k) for k in keep[order]]
 
     def counts(self, standard: str) -> dict[Status, int]:
@@ -453,8 +453,13 @@ class Inventory(Sequence[StatusRow]):
 
     def by_energy(self) -> Inventory:
         """The same workloads, largest energy (as shown, kWh to 6 places) first; ties keep their order."""
-        order = np.argsort(-np.round(self.energy_kwh, 6), kind="stable")
+        order = np.argsort(-self._shown_kwh(), kind="stable")
         return self.take(order)
+
+    def _shown_kwh(self) -> Floats:
+        return np.round(
+            self.energy_kwh, 6
+        )  # as StatusRow shows it: ties in what a person sees keep their order
 
     def take(self, index: npt.NDArray[np.intp]) -> Inventory:
         return Inventory(
@@ -500,13 +505,6 @@ def window_of(rows: Sequence[WorkloadHour], period: Period, coverage: float) -> 
 
 def workload_key(r: PodLevel) -> str:
     return f"{r.namespace}/{r.owner.name}"
-
-
-def windows_by_workload(
-    rows: Sequence[WorkloadHour], period: Period, coverage: float
-) -> dict[str, EnergyWindow]:
-    """`namespace/workload` → its window, in one pass over the rows."""
-    return windows_by(rows, period, coverage, workload_key)
 
 
 def hourly_groups(

@@ -8,11 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from carbon_kepler.assessment import window_of, windows_by_workload
+from carbon_kepler.assessment import window_of, windows_by, workload_key
 from carbon_kepler.energy.attribution import Policy, WorkloadHour, attribute
 from carbon_kepler.energy.model import ZONE_SET
+from carbon_kepler.energy.selector import Selector
 from carbon_kepler.energy.source import StoreSource
 from carbon_kepler.energy.store import Store
+from carbon_kepler.engine import select
 
 
 def test_pod_rows_are_the_per_zone_rows_summed_one_row_per_pod_and_hour(store_6h: Path) -> None:
@@ -47,11 +49,14 @@ def test_one_pass_workload_windows_equal_a_window_per_workload(store_6h: Path) -
     groups: dict[str, list[WorkloadHour]] = defaultdict(list)
     for r in rows:
         groups[f"{r.namespace}/{r.owner.name}"].append(r)
-    windows = windows_by_workload(rows, period, 0.9)
+    windows = windows_by(rows, period, 0.9, workload_key)
     assert windows.keys() == groups.keys() and len(windows) > 5
     for key, members in groups.items():
+        ns, name = key.split("/", 1)
+        # exactly what assessing the one workload computes (engine.select, then its window)
+        assert windows[key] == window_of(select(rows, Selector(namespace=ns, workload=name)), period, 0.9)
+        # and, from the rows read one by one: the same sums, added in row order instead of the source's
         one, alone = windows[key], window_of(members, period, 0.9)
-        # the same sums; the columns add a workload's pods in the source's order, the list in row order
         assert [h.hour_utc for h in one.hours] == [h.hour_utc for h in alone.hours]
         assert [h.kwh for h in one.hours] == pytest.approx([h.kwh for h in alone.hours], rel=1e-12)
         assert dataclasses.replace(one, hours=()) == dataclasses.replace(alone, hours=())
