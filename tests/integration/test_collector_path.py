@@ -181,6 +181,7 @@ def test_collector_over_http_matches_ground_truth_per_pod_hour(
 _CHILD = '''
 """A collector process for the SIGKILL test: the real `collector.run` on a FileClock (see the test)."""
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -209,7 +210,10 @@ if hold:
         original(db, endpoint, parsed, t, *rest)  # this scrape's energy rows: written, not committed
         writes[0] += 1
         if writes[0] == hold:
-            Path(args["marker"]).write_text(json.dumps({"endpoint": endpoint, "t": t}))
+            # write then rename: the parent polls for the marker and must never read it half-written
+            partial = Path(args["marker"] + ".partial")
+            partial.write_text(json.dumps({"endpoint": endpoint, "t": t}))
+            os.replace(partial, args["marker"])
             time.sleep(600)  # hang inside the open transaction until SIGKILLed
 
     col._write = hooked_write
