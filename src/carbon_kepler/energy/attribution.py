@@ -17,7 +17,16 @@ import numpy as np
 
 from carbon_kepler.core.errors import InputError
 from carbon_kepler.core.figures import Notice
-from carbon_kepler.energy.columns import Floats, Index, Ints, PodColumns, RowView, WorkloadColumns
+from carbon_kepler.energy.columns import (
+    Floats,
+    Index,
+    Ints,
+    PodColumns,
+    RowView,
+    WorkloadColumns,
+    hour_codes,
+    slot_codes,
+)
 from carbon_kepler.energy.model import EnergyData, WorkloadHour
 
 __all__ = ["Attributed", "NodeBalance", "NodeBalances", "Policy", "WorkloadHour", "attribute"]
@@ -105,23 +114,25 @@ def attribute(data: EnergyData, policy: Policy) -> Attributed:
         )
     pods = PodColumns.of(data.pod_hours, data.zones, data.owners)
     node_rows = _node_rows(data)
-    # (node, hour) slots in sorted order: slot = node code x len(hours) + hour code
+    # (node, hour) slots: the pairs that occur, in (node, hour) order. Only those: node names come and go
+    # (old Kepler names a node by its exporter instance), so a dense node x hour grid can be mostly empty.
     node_names = sorted({k.node for k in pods.pods}.union(node_rows.node))
-    hours = np.unique(np.concatenate([pods.hour, node_rows.hour]))
     node_code = {n: i for i, n in enumerate(node_names)}
-    n_h = len(hours)
-    n_slots = len(node_names) * n_h
-    pod_node = np.array([node_code[k.node] for k in pods.pods], dtype=np.intp)
-    slot = pod_node[pods.pod] * n_h + np.searchsorted(hours, pods.hour)
-    n_slot = np.array([node_code[n] for n in node_rows.node], dtype=np.intp) * n_h + np.searchsorted(
-        hours, node_rows.hour
+    n_pod_rows = len(pods.hour)
+    row_node = np.concatenate(
+        [
+            np.array([node_code[k.node] for k in pods.pods], dtype=np.intp)[pods.pod],
+            np.array([node_code[n] for n in node_rows.node], dtype=np.intp),
+        ]
     )
+    hours, row_hour = hour_codes(np.concatenate([pods.hour, node_rows.hour]))
+    slot_node, slot_hour, row_slot = slot_codes(row_node, len(node_names), row_hour, len(hours))
+    slot, n_slot, n_slots = row_slot[:n_pod_rows], row_slot[n_pod_rows:], len(slot_node)
     total: Floats = np.asarray(np.bincount(n_slot, node_rows.total, n_slots), dtype=np.float64)
     idle: Floats = np.asarray(np.bincount(n_slot, node_rows.idle, n_slots), dtype=np.float64)
     has_total = np.bincount(n_slot, minlength=n_slots) > 0
     active = pods.joules
     pods_active: Floats = np.asarray(np.bincount(slot, active, n_slots), dtype=np.float64)
-    has_pods = np.bincount(slot, minlength=n_slots) > 0
     remainder = np.maximum(total - pods_active, 0.0)
     if policy is Policy.PROPORTIONAL:
         weight = active
@@ -141,14 +152,11 @@ def attribute(data: EnergyData, policy: Policy) -> Attributed:
     warnings = [
         Notice(
             code="NODE_DATA_MISSING",
-            message=f"no node energy for {node_names[s // n_h]} in hour {int(hours[s % n_h])}; pods' idle share not allocated",
+            message=f"no node energy for {node_names[slot_node[s]]} in hour {int(hours[slot_hour[s]])}; pods' idle share not allocated",
         )
         for s in np.flatnonzero(~has_total & (pods_active > 0)).tolist()
     ]
-    used = np.flatnonzero(has_total | has_pods)
-    nodes = NodeBalances(
-        node_names, used // n_h, hours[used % n_h], total[used], idle[used], pods_active[used], given[used]
-    )
+    nodes = NodeBalances(node_names, slot_node, hours[slot_hour], total, idle, pods_active, given)
     # rows read in (node, hour, pod uid) order; the arrays stay as the source gave them
     uids = [k.pod_uid for k in pods.pods]
     uid_rank = np.empty(len(uids), dtype=np.int64)

@@ -164,6 +164,10 @@ class PodLevel(Protocol):
 GroupKey = Callable[[PodLevel], str]
 
 
+def _pod_uid(pod: PodLevel) -> str:
+    return pod.pod_uid
+
+
 class PodTable:
     """The pods of a period, shared by every selection of its rows; a grouping key is evaluated once per pod."""
 
@@ -183,7 +187,7 @@ class PodTable:
 
 class Grouping(NamedTuple):
     """Rows grouped by a key: the keys (in order of first appearance), each row's group index, each group's
-    first row and how many distinct pods it has."""
+    first row and how many distinct pods (pod uids) it has."""
 
     keys: list[str]
     of_row: Index
@@ -272,12 +276,18 @@ class WorkloadColumns(RowView[WorkloadHour]):
         at_first = np.flatnonzero(place == first[row_code])  # one entry per group: places are distinct
         first_row = np.empty(len(order), dtype=np.intp)
         first_row[renumber[row_code[at_first]]] = at_first
-        pods = np.flatnonzero(np.bincount(self.pod, minlength=len(self.pods)) > 0)
+        # pods per group: distinct pod uids (a pod that moved node is one PodInfo per node, one pod)
+        present_pods = np.flatnonzero(np.bincount(self.pod, minlength=len(self.pods)) > 0)
+        uid_names, uid_of_pod = self.table.codes(_pod_uid)
+        group_uid = np.unique(
+            renumber[code_of_pod[present_pods]].astype(np.int64) * max(len(uid_names), 1)
+            + uid_of_pod[present_pods]
+        )
         return Grouping(
             [names[c] for c in order.tolist()],
             renumber[row_code],
             first_row,
-            np.bincount(renumber[code_of_pod[pods]], minlength=len(order)),
+            np.bincount(group_uid // max(len(uid_names), 1), minlength=len(order)),
         )
 
     def _build_rows(self) -> list[WorkloadHour]:
