@@ -21,6 +21,7 @@ from carbon_kepler.assessment import (
 from carbon_kepler.compliance.checks import CHECKS, STATUSES, CheckInputs, decide_all
 from carbon_kepler.compliance.model import Status
 from carbon_kepler.compliance.rules import CHECK_PATHWAY, effective
+from carbon_kepler.core.errors import InputError
 from carbon_kepler.core.period import Period
 from carbon_kepler.energy.attribution import Policy, WorkloadHour, attribute
 from carbon_kepler.energy.source import StoreSource, demo_store_path
@@ -133,3 +134,24 @@ def test_attention_lists_non_compliant_first_then_not_assessed_by_energy() -> No
         Status.COMPLIANT,
     ]
     assert inv.by_energy().keys == ["ns/w0", "ns/w4", "ns/w1", "ns/w5", "ns/w3", "ns/w2"]
+
+
+@pytest.mark.parametrize("bad", [float("nan"), float("inf"), -1e12])
+def test_energy_that_is_not_a_number_is_refused_by_both_paths(
+    demo: tuple[Period, list[WorkloadHour]], bad: float
+) -> None:
+    """A NaN or infinite pod-hour must not become a verdict (NaN ≤ 0 is False: the gates would pass it, and a
+    PUE check decides without energy). The inventory refuses it exactly as one assessment does."""
+    period, rows = demo
+    broken = [rows[0]._replace(active_j=bad), *rows[1:]]
+    key = workload_key(broken[0])
+    assessor = Assessor(DEMO_ORG, today=TODAY)
+    with pytest.raises(InputError, match="energy must be a number ≥ 0") as inventory_error:
+        assessor.inventory(hourly_groups(broken, period, 1.0, workload_key))
+    assert key in str(inventory_error.value)
+    ns, name = key.split("/", 1)
+    unit = Unit(kind=UnitKind.WORKLOAD, key=f"workload:{key}", namespace=ns, workload=name)
+    mine = [r for r in broken if workload_key(r) == key]
+    out = PeriodOut(start="s", end="e", timezone="UTC", hours=period.hours)
+    with pytest.raises(InputError, match="energy must be a number ≥ 0"):
+        assessor.assess(unit, mine, period, out, coverage=1.0, source="test")

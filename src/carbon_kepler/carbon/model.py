@@ -108,6 +108,24 @@ class HourlyGroups:
     period: Period
     coverage: float
 
+    def __post_init__(self) -> None:  # the rules of EnergyWindow, for every unit at once
+        if not 0.0 <= self.coverage <= 1.0:
+            raise InputError(
+                f"coverage {self.coverage} is outside 0-1", hint="pass the fraction of hours with data"
+            )
+        bad = np.flatnonzero(~(np.isfinite(self.kwh) & (self.kwh >= 0)))
+        if len(bad):
+            k = int(bad[0])
+            raise InputError(
+                f"{self.keys[self.unit[k]]}: hour {int(self.hour[k])} has energy {float(self.kwh[k])} kWh; "
+                "energy must be a number ≥ 0"
+            )
+        outside = np.flatnonzero((self.hour < self.period.start_ts) | (self.hour >= self.period.end_ts))
+        if len(outside):
+            raise InputError(
+                f"hour {int(self.hour[outside[0]])} lies outside the period {self.period.label()}"
+            )
+
     def __len__(self) -> int:
         return len(self.keys)
 
