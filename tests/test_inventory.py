@@ -92,7 +92,17 @@ def test_decide_all_covers_every_registered_check_in_order() -> None:
     checks = {c: effective(assessor.regulations.check(c)) for c in CHECKS}
     one = np.ones(1)
     inputs = CheckInputs(
-        np.array([24]), one, one * 400, one * 400, np.zeros(1, bool), one * 400, one * 400, 1.0, 24.0, 1.3
+        np.array([24]),
+        one,
+        one * 400,
+        one * 400,
+        np.zeros(1, bool),
+        one * 400,
+        one * 400,
+        1.0,
+        24.0,
+        1.3,
+        True,
     )
     assert list(decide_all(inputs, checks, {}, 2026, assessor.options)) == list(CHECKS)
 

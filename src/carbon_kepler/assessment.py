@@ -50,7 +50,6 @@ from carbon_kepler.compliance.checks import (
     decide_all,
     run_checks,
 )
-from carbon_kepler.compliance.labels import reason
 from carbon_kepler.compliance.model import CheckResult, ReportingSummary, Status
 from carbon_kepler.compliance.reporting import reporting_summary
 from carbon_kepler.compliance.rules import RegulationsData, effective, load_regulations
@@ -62,7 +61,6 @@ from carbon_kepler.energy.model import WorkloadHour
 from carbon_kepler.orgconfig import OrgConfig, load_org_config
 from carbon_kepler.results import PeriodOut
 
-PUE_CODE = "KR_PUE_GREEN_DC"
 _C_CODE, _NC_CODE, _NA_CODE = (
     STATUS_CODE[s] for s in (Status.COMPLIANT, Status.NON_COMPLIANT, Status.NOT_ASSESSED)
 )
@@ -218,12 +216,13 @@ class Assessor:
             emissions=result,
             regulations=self.regulations,
             year=self.year,  # property: from the clock at assessment time
+            pue_configured=self.pue is not None,
             baseline=self.org.baseline_for(unit.key) if self.org else None,
             overrides=self.org.overrides if self.org else {},
             override_origin=self.org.source_path if self.org else "",
             options=self.options,
         )
-        checks = [self._pue_gate(c) for c in run_checks(ctx)]
+        checks = list(run_checks(ctx))
         return Assessment(
             unit=unit,
             period=period_out,
@@ -266,12 +265,9 @@ class Assessor:
             coverage=groups.coverage,
             covered_hours=groups.period.hours * groups.coverage,
             pue=pue,
+            pue_configured=self.pue is not None,
         )
         verdicts = decide_all(inputs, checks, self._baselines(groups.keys), self.year, self.options)
-        if self._pue_unassessable():  # the rule _pue_gate applies to a full assessment
-            verdicts[PUE_CODE] = verdicts[PUE_CODE]._replace(
-                status=np.full(len(groups.keys), _NA_CODE, np.int8)
-            )
         return Inventory(
             groups.keys,
             em.it_kwh,
@@ -292,30 +288,10 @@ class Assessor:
             if unit in index and (b := self.org.baseline_for(unit)) is not None
         }
 
-    def _pue_unassessable(self) -> bool:
-        """Without a configured PUE the certification check cannot be assessed (never a default pass)."""
-        return self.pue is None
-
     def _emissions(self, window: EnergyWindow) -> EmissionsResult:
         intensity = self.intensity.hourly(GRID_ZONE, [h.hour_utc for h in window.hours])
         pue = self.pue or configured_pue(1.0, "PUE not configured: IT energy only")
         return emissions(window, intensity, pue, self.instruments)
-
-    def _pue_gate(self, check: CheckResult) -> CheckResult:
-        """Without a configured PUE the certification check cannot be assessed (never a default pass)."""
-        if check.status is Status.NOT_ASSESSED or check.code != PUE_CODE or not self._pue_unassessable():
-            return check
-        en, ko = reason("PUE_NOT_CONFIGURED")
-        return check.model_copy(
-            update={
-                "status": Status.NOT_ASSESSED,
-                "measured": None,
-                "reason_code": "PUE_NOT_CONFIGURED",
-                "reason_en": en,
-                "reason_ko": ko,
-                "pue_score": None,
-            }
-        )
 
     def _pue_notice(self) -> list[Notice]:
         if self.pue is not None:

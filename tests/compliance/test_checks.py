@@ -18,6 +18,7 @@ from carbon_kepler.compliance.checks import (
     check_pue,
     check_reduction_pathway,
     decide_pathway,
+    decide_pue,
     required_reduction,
     run_checks,
 )
@@ -113,11 +114,37 @@ def test_pue_check_is_a_certification_level_with_score_bands(
     points: int | None,
     band: str,
 ) -> None:
-    result = check_pue(_run(day_window({2: 1.0}), kr_profile, pue_value), effective(regs.check(CHECK_PUE)))
+    result = check_pue(
+        _run(day_window({2: 1.0}), kr_profile, pue_value),
+        effective(regs.check(CHECK_PUE)),
+        pue_configured=True,
+    )
     assert result.status is status and result.kind is Kind.CERTIFICATION
     assert result.pue_score is not None and (result.pue_score.points, result.pue_score.band) == (points, band)
     assert "voluntary" in (result.threshold.source if result.threshold else "")
     assert "인증 기준(자율)" in result.reason_ko
+
+
+def test_pue_without_a_configured_site_pue_is_not_assessed_even_at_pue_one(
+    kr_profile: StaticProfile, regs: RegulationsData
+) -> None:
+    """Without a site PUE the emissions run on PUE 1.0 (IT only); 1.0 < 1.4 must not read as a pass."""
+    result = check_pue(
+        _run(day_window({2: 1.0}), kr_profile, 1.0), effective(regs.check(CHECK_PUE)), pue_configured=False
+    )
+    assert result.status is Status.NOT_ASSESSED and result.reason_code == "PUE_NOT_CONFIGURED"
+    assert result.measured is None and result.pue_score is None
+    # many units at once: the data gates stay the first reason; every other unit is not configured
+    n = 3
+    inputs = CheckInputs(
+        np.array([24, 0, 24]), np.array([5.0, 0.0, 0.0]), np.full(n, 400.0), np.full(n, 400.0),
+        np.zeros(n, bool), np.full(n, 2000.0), np.full(n, 2000.0), 1.0, 24.0, 1.0, False,
+    )  # fmt: skip
+    v = decide_pue(inputs, effective(regs.check(CHECK_PUE)))
+    assert [STATUSES[s] for s in v.status] == [Status.NOT_ASSESSED] * n
+    assert v.reason.tolist() == ["PUE_NOT_CONFIGURED", "NO_DATA", "NO_ENERGY"]
+    configured = decide_pue(inputs._replace(pue_configured=True), effective(regs.check(CHECK_PUE)))
+    assert STATUSES[configured.status[0]] is Status.COMPLIANT and configured.reason[0] == "PUE_WITHIN"
 
 
 @pytest.mark.parametrize(
@@ -190,6 +217,7 @@ def test_run_checks_gives_every_check_once_for_a_unit(
         emissions=_run(window, kr_profile),
         regulations=regs,
         year=2026,
+        pue_configured=True,
         baseline=Baseline(2023, 100.0),
     )
     results = run_checks(ctx)
@@ -218,7 +246,17 @@ def test_pathway_decides_many_units_at_once_each_by_its_own_baseline(regs: Regul
     g = np.full(n, 100_152.0)
     kwh = np.array([240.0, 240.0, 240.0, 240.0, 0.0])  # the last used no energy
     inputs = CheckInputs(
-        np.full(n, 24), kwh, np.full(n, 417.3), np.full(n, 417.3), np.zeros(n, bool), g, g, 1.0, 24.0, 1.0
+        np.full(n, 24),
+        kwh,
+        np.full(n, 417.3),
+        np.full(n, 417.3),
+        np.zeros(n, bool),
+        g,
+        g,
+        1.0,
+        24.0,
+        1.0,
+        True,
     )
     baselines = {
         1: Baseline(2036, 40.0),

@@ -71,6 +71,7 @@ def test_no_check_is_compliant_without_data_energy_or_enough_coverage(
         emissions=result,
         regulations=REGS,
         year=2026,
+        pue_configured=True,
         baseline=Baseline(2023, baseline_t) if baseline_t else None,
         options=CheckOptions(min_coverage),
     )

@@ -76,13 +76,14 @@ class CheckInputs(NamedTuple):
     coverage: float  # of the window (one period: the same for every unit)
     covered_hours: float  # period hours x coverage (annualisation base)
     pue: float  # of the site
+    pue_configured: bool  # False: the PUE check is not assessed (never a default pass on PUE 1.0)
 
     @property
     def units(self) -> int:
         return len(self.it_kwh)
 
     @classmethod
-    def of(cls, emissions: EmissionsResult, covered_hours: float) -> CheckInputs:
+    def of(cls, emissions: EmissionsResult, covered_hours: float, *, pue_configured: bool) -> CheckInputs:
         loc, mkt = emissions.intensity_location, emissions.intensity_market
         market = any(i.counts_for_ghg_reduction and i.covered_energy.value > 0 for i in emissions.instruments)
         return cls(
@@ -96,6 +97,7 @@ class CheckInputs(NamedTuple):
             coverage=emissions.coverage,
             covered_hours=covered_hours,
             pue=emissions.pue.value,
+            pue_configured=pue_configured,
         )
 
 
@@ -223,7 +225,7 @@ def decide_carbon_intensity(
 def check_carbon_intensity(
     emissions: EmissionsResult, check: EffectiveCheck, options: CheckOptions = DEFAULT_OPTIONS
 ) -> CheckResult:
-    i = CheckInputs.of(emissions, 0.0)
+    i = CheckInputs.of(emissions, 0.0, pue_configured=True)  # the intensity check does not read the PUE
     v = decide_carbon_intensity(i, check, options).at(0)
     if v.status is Status.NOT_ASSESSED:
         return _result(check, emissions, v.status, v.reason, _blocked_params(v.reason, i, options))
@@ -272,13 +274,20 @@ def decide_pue(i: CheckInputs, check: EffectiveCheck, options: CheckOptions = DE
     threshold = _single_threshold(check)
     measured = np.full(i.units, i.pue)
     ok = _passes(measured, threshold, check.definition.comparison)
-    return _decided(_gate(i, options), ok, "PUE_WITHIN", "PUE_ABOVE", measured, threshold)
+    blocked = _gate(i, options)
+    if not i.pue_configured:  # after the data gates: no data stays the first reason
+        blocked = np.where(blocked == "", "PUE_NOT_CONFIGURED", blocked)
+    return _decided(blocked, ok, "PUE_WITHIN", "PUE_ABOVE", measured, threshold)
 
 
 def check_pue(
-    emissions: EmissionsResult, check: EffectiveCheck, options: CheckOptions = DEFAULT_OPTIONS
+    emissions: EmissionsResult,
+    check: EffectiveCheck,
+    options: CheckOptions = DEFAULT_OPTIONS,
+    *,
+    pue_configured: bool,
 ) -> CheckResult:
-    i = CheckInputs.of(emissions, 0.0)
+    i = CheckInputs.of(emissions, 0.0, pue_configured=pue_configured)
     v = decide_pue(i, check, options).at(0)
     if v.status is Status.NOT_ASSESSED:
         return _result(check, emissions, v.status, v.reason, _blocked_params(v.reason, i, options))
@@ -377,7 +386,7 @@ def check_reduction_pathway(
     check: EffectiveCheck,
     options: CheckOptions = DEFAULT_OPTIONS,
 ) -> CheckResult:
-    i = CheckInputs.of(emissions, window.covered_hours)
+    i = CheckInputs.of(emissions, window.covered_hours, pue_configured=True)  # the pathway does not read the PUE
     v = decide_pathway(i, {0: baseline} if baseline else {}, year, check, options).at(0)
     if v.status is Status.NOT_ASSESSED:
         blocked = _blocked_params(v.reason, i, options)
@@ -425,6 +434,7 @@ class CheckContext:
     emissions: EmissionsResult
     regulations: RegulationsData
     year: int
+    pue_configured: bool  # the site's PUE is configured (else the PUE check is not assessed)
     baseline: Baseline | None = None
     overrides: Mapping[str, CheckOverride] = field(default_factory=dict)
     override_origin: str = ""
@@ -438,7 +448,9 @@ CHECKS: dict[str, Callable[[CheckContext], CheckResult]] = {
     CHECK_CARBON_INTENSITY: lambda c: check_carbon_intensity(
         c.emissions, c.effective(CHECK_CARBON_INTENSITY), c.options
     ),
-    CHECK_PUE: lambda c: check_pue(c.emissions, c.effective(CHECK_PUE), c.options),
+    CHECK_PUE: lambda c: check_pue(
+        c.emissions, c.effective(CHECK_PUE), c.options, pue_configured=c.pue_configured
+    ),
     CHECK_PATHWAY: lambda c: check_reduction_pathway(
         c.window, c.emissions, c.baseline, c.year, c.effective(CHECK_PATHWAY), c.options
     ),
