@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -18,8 +19,8 @@ from carbon_kepler.assessment import (
     hourly_groups,
     workload_key,
 )
-from carbon_kepler.compliance.checks import CHECKS, STATUSES, CheckInputs, decide_all
-from carbon_kepler.compliance.model import Status
+from carbon_kepler.compliance.checks import CHECKS, STATUS_CODE, STATUSES, CheckInputs, decide_all
+from carbon_kepler.compliance.model import Status, worst_status
 from carbon_kepler.compliance.rules import CHECK_PATHWAY, effective
 from carbon_kepler.core.errors import InputError
 from carbon_kepler.core.period import Period
@@ -61,7 +62,19 @@ def _one_by_one(
         a = assessor.assess_window(
             unit, groups.window(i), PeriodOut(start="", end="", timezone="", hours=0), source=""
         )
-        out.append(WorkloadStatus.of(a))
+        out.append(
+            WorkloadStatus.of_row(
+                StatusRow.of(
+                    key,
+                    ns,
+                    name,
+                    a.it_energy.value,
+                    a.emissions_location.value,
+                    a.intensity.value if a.intensity else None,
+                    {c.code: c.status for c in a.checks},
+                )
+            )
+        )
     return out
 
 
@@ -165,3 +178,17 @@ def test_energy_that_is_not_a_number_is_refused_by_both_paths(
     out = PeriodOut(start="s", end="e", timezone="UTC", hours=period.hours)
     with pytest.raises(InputError, match="energy must be a number ≥ 0"):
         assessor.assess(unit, mine, period, out, coverage=1.0, source="test")
+
+
+def test_worst_status_is_the_most_severe_check_row_by_row_and_for_all_rows_at_once() -> None:
+    assert worst_status([]) is Status.COMPLIANT
+    assert worst_status([Status.COMPLIANT, Status.NOT_ASSESSED]) is Status.NOT_ASSESSED
+    assert worst_status([Status.NOT_ASSESSED, Status.NON_COMPLIANT, Status.COMPLIANT]) is Status.NON_COMPLIANT
+    combos = list(itertools.product(Status, repeat=3))
+    codes = np.array([[STATUS_CODE[s] for s in c] for c in combos], dtype=np.int8)
+    n = len(combos)
+    inv = Inventory(
+        [f"ns/w{k}" for k in range(n)], np.ones(n), np.ones(n), np.ones(n), ("a", "b", "c"), codes
+    )
+    assert [STATUSES[w] for w in inv.worst()] == [worst_status(c) for c in combos]
+    assert [inv.row(k).worst for k in range(n)] == [worst_status(c) for c in combos]

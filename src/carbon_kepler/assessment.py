@@ -50,7 +50,7 @@ from carbon_kepler.compliance.checks import (
     decide_all,
     run_checks,
 )
-from carbon_kepler.compliance.model import CheckResult, ReportingSummary, Status
+from carbon_kepler.compliance.model import SEVERITY, CheckResult, ReportingSummary, Status, worst_status
 from carbon_kepler.compliance.reporting import reporting_summary
 from carbon_kepler.compliance.rules import RegulationsData, effective, load_regulations
 from carbon_kepler.core.figures import Figure, Notice, Quality
@@ -61,9 +61,9 @@ from carbon_kepler.energy.model import WorkloadHour
 from carbon_kepler.orgconfig import OrgConfig, load_org_config
 from carbon_kepler.results import PeriodOut
 
-_C_CODE, _NC_CODE, _NA_CODE = (
-    STATUS_CODE[s] for s in (Status.COMPLIANT, Status.NON_COMPLIANT, Status.NOT_ASSESSED)
-)
+_NA_CODE = STATUS_CODE[Status.NOT_ASSESSED]
+_SEVERITY_OF_CODE = np.array([SEVERITY.index(s) for s in STATUSES], dtype=np.int8)
+_CODE_OF_SEVERITY = np.array([STATUS_CODE[s] for s in SEVERITY], dtype=np.int8)
 GRID_ZONE = "KR"
 
 
@@ -114,11 +114,7 @@ class Assessment(BaseModel):
 
     @property
     def worst(self) -> Status:
-        statuses = {c.status for c in self.checks}
-        for s in (Status.NON_COMPLIANT, Status.NOT_ASSESSED):
-            if s in statuses:
-                return s
-        return Status.COMPLIANT
+        return worst_status(c.status for c in self.checks)
 
 
 @dataclass(frozen=True)
@@ -322,20 +318,6 @@ class WorkloadStatus(BaseModel):
     )
 
     @classmethod
-    def of(cls, a: Assessment) -> WorkloadStatus:
-        return cls.of_row(
-            StatusRow.of(
-                f"{a.unit.namespace}/{a.unit.workload}",
-                a.unit.namespace or "",
-                a.unit.workload or "",
-                a.it_energy.value,
-                a.emissions_location.value,
-                a.intensity.value if a.intensity else None,
-                {c.code: c.status for c in a.checks},
-            )
-        )
-
-    @classmethod
     def of_row(cls, row: StatusRow) -> WorkloadStatus:
         return cls(**row._asdict())
 
@@ -363,10 +345,6 @@ class StatusRow(NamedTuple):
         intensity: float | None,
         statuses: dict[str, Status],
     ) -> StatusRow:
-        worst = next(
-            (s for s in (Status.NON_COMPLIANT, Status.NOT_ASSESSED) if s in statuses.values()),
-            Status.COMPLIANT,
-        )  # as Assessment.worst
         return cls(
             key,
             namespace,
@@ -375,7 +353,7 @@ class StatusRow(NamedTuple):
             round(emissions_g, 3),
             round(intensity, 2) if intensity is not None else None,
             statuses,
-            worst,
+            worst_status(statuses.values()),
         )
 
 
@@ -394,11 +372,9 @@ class Inventory(Sequence[StatusRow]):
         self.status = status.reshape(len(self.keys), len(checks))
 
     def worst(self) -> npt.NDArray[np.int8]:
-        """NON_COMPLIANT if any check fails, else NOT_ASSESSED if any is, else COMPLIANT (as Assessment.worst)."""
-        s = self.status
-        return np.where(
-            (s == _NC_CODE).any(axis=1), _NC_CODE, np.where((s == _NA_CODE).any(axis=1), _NA_CODE, _C_CODE)
-        ).astype(np.int8)
+        """Each workload's most severe check status (compliance.model.worst_status), as a status code."""
+        codes: npt.NDArray[np.int8] = _CODE_OF_SEVERITY[_SEVERITY_OF_CODE[self.status].max(axis=1, initial=0)]
+        return codes
 
     def status_of(self, standard: str) -> npt.NDArray[np.int8]:
         """Each workload's status code for one check code, or for "ALL" the worst (unknown code: not assessed)."""
@@ -417,10 +393,9 @@ class Inventory(Sequence[StatusRow]):
     def needing_attention(self) -> list[int]:
         """Indices of the workloads not fully compliant: non-compliant first, then not assessed; largest energy
         (as shown) first within each; ties keep their order."""
-        worst = self.worst()
-        keep = np.flatnonzero(worst != _C_CODE)
-        rank = np.where(worst[keep] == _NC_CODE, 0, 1)
-        order = np.lexsort((-self._shown_kwh()[keep], rank))
+        severity = _SEVERITY_OF_CODE[self.worst()]
+        keep = np.flatnonzero(severity > 0)
+        order = np.lexsort((-self._shown_kwh()[keep], -severity[keep]))  # most severe first
         return [int(k) for k in keep[order]]
 
     def counts(self, standard: str) -> dict[Status, int]:

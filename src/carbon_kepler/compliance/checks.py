@@ -386,7 +386,9 @@ def check_reduction_pathway(
     check: EffectiveCheck,
     options: CheckOptions = DEFAULT_OPTIONS,
 ) -> CheckResult:
-    i = CheckInputs.of(emissions, window.covered_hours, pue_configured=True)  # the pathway does not read the PUE
+    i = CheckInputs.of(
+        emissions, window.covered_hours, pue_configured=True
+    )  # the pathway does not read the PUE
     v = decide_pathway(i, {0: baseline} if baseline else {}, year, check, options).at(0)
     if v.status is Status.NOT_ASSESSED:
         blocked = _blocked_params(v.reason, i, options)

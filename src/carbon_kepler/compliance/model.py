@@ -6,6 +6,7 @@ A check is COMPLIANT | NON_COMPLIANT | NOT_ASSESSED and always says its threshol
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from enum import StrEnum
 from typing import Literal
 
@@ -21,6 +22,15 @@ class Status(StrEnum):
     COMPLIANT = "COMPLIANT"
     NON_COMPLIANT = "NON_COMPLIANT"
     NOT_ASSESSED = "NOT_ASSESSED"
+
+
+SEVERITY: tuple[Status, ...] = (Status.COMPLIANT, Status.NOT_ASSESSED, Status.NON_COMPLIANT)
+"""Least to most severe: a unit's overall status is its most severe check's (worst_status)."""
+
+
+def worst_status(statuses: Iterable[Status]) -> Status:
+    """NON_COMPLIANT if any check fails, else NOT_ASSESSED if any is, else COMPLIANT (also with no checks)."""
+    return max(statuses, key=SEVERITY.index, default=Status.COMPLIANT)
 
 
 class Kind(StrEnum):
