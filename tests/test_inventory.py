@@ -17,7 +17,6 @@ from carbon_kepler.assessment import (
     UnitKind,
     WorkloadStatus,
     hourly_groups,
-    workload_key,
 )
 from carbon_kepler.compliance.checks import CHECKS, STATUS_CODE, STATUSES, CheckInputs, decide_all
 from carbon_kepler.compliance.model import Status, worst_status
@@ -25,6 +24,7 @@ from carbon_kepler.compliance.rules import CHECK_PATHWAY, effective
 from carbon_kepler.core.errors import InputError
 from carbon_kepler.core.period import Period
 from carbon_kepler.energy.attribution import Policy, WorkloadHour, attribute
+from carbon_kepler.energy.columns import workload_key
 from carbon_kepler.energy.source import StoreSource, demo_store_path
 from carbon_kepler.results import PeriodOut
 

@@ -56,7 +56,7 @@ from carbon_kepler.compliance.rules import RegulationsData, effective, load_regu
 from carbon_kepler.core.figures import Figure, Notice, Quality
 from carbon_kepler.core.period import Period
 from carbon_kepler.core.units import JOULES_PER_KWH
-from carbon_kepler.energy.columns import GroupKey, PodLevel, WorkloadColumns, hour_codes, slot_codes
+from carbon_kepler.energy.columns import GroupKey, WorkloadColumns, hour_codes, slot_codes
 from carbon_kepler.energy.model import WorkloadHour
 from carbon_kepler.orgconfig import OrgConfig, load_org_config
 from carbon_kepler.results import PeriodOut
@@ -452,10 +452,6 @@ def window_of(rows: Sequence[WorkloadHour], period: Period, coverage: float) -> 
     """The hourly IT energy of `rows` (active + allocated) inside the period."""
     empty = EnergyWindow(hours=(), period=period, coverage=coverage, quality=Quality.MEASURED)
     return windows_by(rows, period, coverage, None).get("") or empty
-
-
-def workload_key(r: PodLevel) -> str:
-    return f"{r.namespace}/{r.owner.name}"
 
 
 def hourly_groups(

@@ -23,7 +23,6 @@ from carbon_kepler.assessment import (
     Unit,
     UnitKind,
     hourly_groups,
-    workload_key,
 )
 from carbon_kepler.carbon.factors import Purpose
 from carbon_kepler.core.errors import InputError
@@ -31,7 +30,7 @@ from carbon_kepler.core.figures import Figure, Notice, Quality
 from carbon_kepler.core.period import Clock, Period, resolve_period, system_clock, zone
 from carbon_kepler.core.units import joules_to_kwh
 from carbon_kepler.energy.attribution import Attributed, Policy, WorkloadHour, attribute
-from carbon_kepler.energy.columns import GroupKey, PodInfo, WorkloadColumns
+from carbon_kepler.energy.columns import GroupKey, PodInfo, WorkloadColumns, workload_key
 from carbon_kepler.energy.model import EnergyData
 from carbon_kepler.energy.prometheus.client import ClientOptions, PrometheusClient
 from carbon_kepler.energy.prometheus.source import PrometheusSource

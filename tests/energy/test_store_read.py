@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from carbon_kepler.assessment import window_of, windows_by, workload_key
+from carbon_kepler.assessment import window_of, windows_by
 from carbon_kepler.energy.attribution import Policy, WorkloadHour, attribute
+from carbon_kepler.energy.columns import workload_key
 from carbon_kepler.energy.model import ZONE_SET
 from carbon_kepler.energy.selector import Selector
 from carbon_kepler.energy.source import StoreSource

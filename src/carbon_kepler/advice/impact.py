@@ -28,11 +28,8 @@ from carbon_kepler.core.figures import Basis, Figure, Notice, Quality
 from carbon_kepler.core.period import HOUR, Period, hour_label, zone
 from carbon_kepler.core.units import joules_to_kwh
 from carbon_kepler.energy.attribution import WorkloadHour
+from carbon_kepler.energy.columns import workload_key
 from carbon_kepler.results import PeriodOut
-
-
-def workload_key(r: WorkloadHour) -> str:
-    return f"{r.namespace}/{r.owner.name}"
 
 
 def scale_allocated(rows: Sequence[WorkloadHour], fraction: Mapping[str, float]) -> list[WorkloadHour]:

@@ -164,6 +164,11 @@ class PodLevel(Protocol):
 GroupKey = Callable[[PodLevel], str]
 
 
+def workload_key(pod: PodLevel) -> str:
+    """A pod's workload, `namespace/owner`: the unit of workload reports, assessments and advice."""
+    return f"{pod.namespace}/{pod.owner.name}"
+
+
 def _pod_uid(pod: PodLevel) -> str:
     return pod.pod_uid
 
