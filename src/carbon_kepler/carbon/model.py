@@ -10,7 +10,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import NamedTuple
+from typing import NamedTuple, overload
 
 import numpy as np
 import numpy.typing as npt
@@ -21,6 +21,21 @@ from carbon_kepler.core.figures import Figure, Notice, Quality
 from carbon_kepler.core.period import HOUR, Period
 
 HOURS_PER_YEAR = 8760
+
+
+@overload
+def annualise(value: float, covered_hours: float) -> float: ...
+@overload
+def annualise(value: npt.NDArray[np.float64], covered_hours: float) -> npt.NDArray[np.float64]: ...
+def annualise(
+    value: float | npt.NDArray[np.float64], covered_hours: float
+) -> float | npt.NDArray[np.float64]:
+    """Scale a period total (or one per unit) to a year from the hours that had data (domain.md §5:
+    annualised figures). Extrapolating from covered hours, not period hours, avoids reading a data gap as
+    zero use; without covered hours there is nothing to scale (0)."""
+    if covered_hours <= 0:
+        return np.zeros_like(value) if isinstance(value, np.ndarray) else 0.0
+    return value * HOURS_PER_YEAR / covered_hours
 
 
 class HourEnergy(NamedTuple):
@@ -70,12 +85,8 @@ class EnergyWindow:
         return self.period.hours * self.coverage
 
     def annualise(self, value: float) -> float:
-        """Scale a period total to a year from the hours that had data (domain.md §5: annualised figures).
-
-        Extrapolating from covered hours, not period hours, avoids reading a data gap as zero use.
-        """
-        covered = self.covered_hours
-        return 0.0 if covered <= 0 else value * HOURS_PER_YEAR / covered
+        """A period total of this window scaled to a year (module `annualise`)."""
+        return annualise(value, self.covered_hours)
 
     @classmethod
     def of(

@@ -14,7 +14,7 @@ from typing import NamedTuple
 import numpy as np
 import numpy.typing as npt
 
-from carbon_kepler.carbon.model import HOURS_PER_YEAR, EmissionsResult, EnergyWindow
+from carbon_kepler.carbon.model import EmissionsResult, EnergyWindow, annualise
 from carbon_kepler.compliance.labels import reason
 from carbon_kepler.compliance.model import CheckResult, PathwayDetail, PueScore, Status
 from carbon_kepler.compliance.rules import (
@@ -334,23 +334,16 @@ def required_reduction(baseline_year: int, targets: tuple[tuple[int, float], ...
     return points[-1][1]
 
 
-def _annualised_t(window: EnergyWindow, period_g: Figure, year: int) -> Figure:
-    """Period emissions (g) → tCO2eq/year, extrapolated from the hours that had data."""
+def _annualised_t(annual_t: float, covered_hours: float, period_g: Figure, year: int) -> Figure:
+    """The decided tCO2eq/year of `period_g` (period emissions) as a figure that says how it was derived."""
     return Figure(
-        value=window.annualise(period_g.value) / GRAMS_PER_TONNE,
+        value=annual_t,
         unit="tCO2eq/year",
-        source=f"{period_g.basis} emissions annualised from {window.covered_hours:g} h with data x 8760 h",
+        source=f"{period_g.basis} emissions annualised from {covered_hours:g} h with data x 8760 h",
         year=year,
         basis=period_g.basis,
         quality=Quality.ESTIMATED,
     )
-
-
-def _annual(value_g: Floats, covered_hours: float) -> Floats:
-    """tCO2eq/year from period grams (EnergyWindow.annualise, from the hours that had data)."""
-    if covered_hours <= 0:
-        return np.zeros_like(value_g)
-    return value_g * HOURS_PER_YEAR / covered_hours / GRAMS_PER_TONNE
 
 
 def decide_pathway(
@@ -372,7 +365,7 @@ def decide_pathway(
     blocked = np.where(has, _gate(i, options), "NO_BASELINE")
     blocked = np.where((blocked == "") & np.isnan(reduction), "NO_TARGET_AFTER_BASELINE", blocked)
     with np.errstate(over="ignore"):  # every unit is computed; a blocked one (coverage ~0) is discarded below
-        annual_t = _annual(np.where(market, i.market_g, i.location_g), i.covered_hours)
+        annual_t = annualise(np.where(market, i.market_g, i.location_g), i.covered_hours) / GRAMS_PER_TONNE
     allowed = base_t * (1 - reduction)
     ok = _passes(annual_t, allowed, check.definition.comparison)
     return _decided(blocked, ok, "PATHWAY_WITHIN", "PATHWAY_ABOVE", annual_t, allowed)
@@ -421,7 +414,7 @@ def check_reduction_pathway(
         v.status,
         v.reason,
         params,
-        measured=_annualised_t(window, period_g, year),
+        measured=_annualised_t(v.measured, window.covered_hours, period_g, year),
         threshold=_threshold(check, v.threshold, year),
         pathway=detail,
         data_basis=f"{period_g.source}; baseline: {baseline.source}",
