@@ -155,6 +155,15 @@ def _instrument_effects(
     return tuple(effects)
 
 
+def market_basis(
+    covered_kwh: npt.NDArray[np.float64], counts_for_ghg: Sequence[bool]
+) -> npt.NDArray[np.bool_]:
+    """Per unit: did a GHG-counting instrument cover any of its energy? Then its checks use the market-based
+    intensity (domain.md §4.3). `covered_kwh[j, u]`: facility kWh instrument j covered for unit u."""
+    ghg = np.asarray(counts_for_ghg, dtype=bool)
+    return np.asarray((covered_kwh[ghg] > 0).any(axis=0), dtype=bool)
+
+
 class _Totals(NamedTuple):
     """Sums over the window's hours (kWh and g), before PUE where noted."""
 
@@ -247,10 +256,11 @@ def group_emissions(
         raise InputError(f"PUE {pue} is below 1.0", hint="PUE = facility energy / IT energy ≥ 1.0")
     table = _cover_table(tuple(instruments))
     t = group_totals(groups, intensity, table)
-    market = np.zeros(len(groups), dtype=bool)
-    for k, inst in enumerate(table.instruments):
-        if inst.counts_for_ghg_reduction:
-            market |= t.instrument_it_kwh[k] * pue * inst.share > 0
+    shares = np.array([inst.share for inst in table.instruments], dtype=np.float64).reshape(-1, 1)
+    covered = (
+        t.instrument_it_kwh * pue * shares
+    )  # as _instrument_effects: facility kWh each instrument covered
+    market = market_basis(covered, [inst.counts_for_ghg_reduction for inst in table.instruments])
     with np.errstate(divide="ignore", invalid="ignore"):
         has = t.it_kwh > 0
         loc = np.where(has, t.weighted / t.it_kwh, np.nan)

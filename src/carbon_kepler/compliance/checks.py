@@ -14,6 +14,7 @@ from typing import NamedTuple
 import numpy as np
 import numpy.typing as npt
 
+from carbon_kepler.carbon.emissions import market_basis
 from carbon_kepler.carbon.model import EmissionsResult, EnergyWindow, annualise
 from carbon_kepler.compliance.labels import reason
 from carbon_kepler.compliance.model import CheckResult, PathwayDetail, PueScore, Status
@@ -85,13 +86,17 @@ class CheckInputs(NamedTuple):
     @classmethod
     def of(cls, emissions: EmissionsResult, covered_hours: float, *, pue_configured: bool) -> CheckInputs:
         loc, mkt = emissions.intensity_location, emissions.intensity_market
-        market = any(i.counts_for_ghg_reduction and i.covered_energy.value > 0 for i in emissions.instruments)
+        effects = emissions.instruments
+        market = market_basis(
+            np.array([e.covered_energy.value for e in effects], dtype=np.float64).reshape(len(effects), 1),
+            [e.counts_for_ghg_reduction for e in effects],
+        )
         return cls(
             hours_with_data=np.array([emissions.hours_with_data], dtype=np.int64),
             it_kwh=np.array([emissions.it_energy.value]),
             intensity_location=np.array([loc.value if loc else np.nan]),
             intensity_market=np.array([mkt.value if mkt else np.nan]),
-            market=np.array([market]),
+            market=market,
             location_g=np.array([emissions.location_based.value]),
             market_g=np.array([emissions.market_based.value]),
             coverage=emissions.coverage,
