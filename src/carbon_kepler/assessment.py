@@ -249,17 +249,16 @@ class Assessor:
         overrides = self.org.overrides if self.org else {}
         origin = self.org.source_path if self.org else ""
         checks = {c: effective(self.regulations.check(c), overrides.get(c), origin) for c in CHECKS}
-        has = em.it_kwh > 0
         inputs = CheckInputs(
             hours_with_data=em.hours_with_data,
             it_kwh=em.it_kwh,
-            intensity_location=np.where(has, em.intensity_location, np.nan),
-            intensity_market=np.where(has, em.intensity_market, np.nan),
+            intensity_location=em.intensity_location,  # nan without energy
+            intensity_market=em.intensity_market,
             market=em.market,
             location_g=em.location_g,
             market_g=em.market_g,
             coverage=groups.coverage,
-            covered_hours=groups.period.hours * groups.coverage,
+            covered_hours=groups.covered_hours,
             pue=pue,
             pue_configured=self.pue is not None,
         )

@@ -140,6 +140,11 @@ class HourlyGroups:
     def __len__(self) -> int:
         return len(self.keys)
 
+    @property
+    def covered_hours(self) -> float:
+        """Hours of the period that had data (as EnergyWindow.covered_hours)."""
+        return self.period.hours * self.coverage
+
     def window(self, i: int, quality: Quality = Quality.MEASURED) -> EnergyWindow:
         lo, hi = np.searchsorted(self.unit, [i, i + 1])
         hours = tuple(map(HourEnergy, self.hour[lo:hi].tolist(), self.kwh[lo:hi].tolist()))
