@@ -252,7 +252,8 @@ def select(rows: Sequence[WorkloadHour], selector: Selector) -> WorkloadColumns:
         return cols
     picked = cols.where(cols.pod_mask(lambda p: selector.matches(p.namespace, p.pod, p.owner.name)))
     if not len(picked):
-        raise InputError(_no_match_message(selector), hint=_suggest(cols, selector))
+        present = [cols.pods[p] for p in np.unique(cols.pod).tolist()]  # pods, not their 10^5 rows
+        raise InputError(_no_match_message(selector), hint=_suggest(present, selector))
     return picked
 
 
@@ -269,7 +270,7 @@ def _no_match_message(selector: Selector) -> str:
     return f"no energy data for {', '.join(parts)} in this period"
 
 
-def _suggest(rows: Sequence[WorkloadHour], selector: Selector) -> str:
+def _suggest(rows: Sequence[PodInfo], selector: Selector) -> str:
     target = selector.workload or selector.pod
     elsewhere = sorted({r.namespace for r in rows if target in (r.owner.name, r.pod)}) if target else []
     if elsewhere:  # the name exists, only in another namespace (MCP tools default to "default")
