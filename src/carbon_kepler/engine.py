@@ -315,7 +315,7 @@ def _sums(rows: Sequence[WorkloadHour], by: GroupBy) -> dict[str, _GroupSum]:
     active = np.bincount(g.of_row, cols.active, n).tolist()
     allocated = np.bincount(g.of_row, cols.allocated, n).tolist()
     first = [cols.pods[p] for p in cols.pod[g.first_row].tolist()]
-    pods = g.pods.tolist()
+    pods = cols.pods_per_group(g).tolist()
     return {k: _GroupSum(first[i], active[i], allocated[i], pods[i]) for i, k in enumerate(g.keys)}
 
 

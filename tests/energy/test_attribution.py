@@ -93,7 +93,7 @@ def test_a_pod_that_moved_node_counts_once_per_group() -> None:
         (lambda p: p.node, {"n1": 1, "n2": 2}),
     ]:
         g = cols.groups(key)
-        assert dict(zip(g.keys, g.pods.tolist(), strict=True)) == want
+        assert dict(zip(g.keys, cols.pods_per_group(g).tolist(), strict=True)) == want
 
 
 def test_sparse_node_names_get_only_the_slots_that_occur() -> None:

@@ -191,13 +191,12 @@ class PodTable:
 
 
 class Grouping(NamedTuple):
-    """Rows grouped by a key: the keys (in order of first appearance), each row's group index, each group's
-    first row and how many distinct pods (pod uids) it has."""
+    """Rows grouped by a key: the keys (in order of first appearance), each row's group index and each
+    group's first row (WorkloadColumns.pods_per_group counts its pods)."""
 
     keys: list[str]
     of_row: Index
     first_row: Index
-    pods: Ints
 
 
 class WorkloadColumns(RowView[WorkloadHour]):
@@ -281,19 +280,18 @@ class WorkloadColumns(RowView[WorkloadHour]):
         at_first = np.flatnonzero(place == first[row_code])  # one entry per group: places are distinct
         first_row = np.empty(len(order), dtype=np.intp)
         first_row[renumber[row_code[at_first]]] = at_first
-        # pods per group: distinct pod uids (a pod that moved node is one PodInfo per node, one pod)
-        present_pods = np.flatnonzero(np.bincount(self.pod, minlength=len(self.pods)) > 0)
-        uid_names, uid_of_pod = self.table.codes(_pod_uid)
-        group_uid = np.unique(
-            renumber[code_of_pod[present_pods]].astype(np.int64) * max(len(uid_names), 1)
-            + uid_of_pod[present_pods]
-        )
-        return Grouping(
-            [names[c] for c in order.tolist()],
-            renumber[row_code],
-            first_row,
-            np.bincount(group_uid // max(len(uid_names), 1), minlength=len(order)),
-        )
+        return Grouping([names[c] for c in order.tolist()], renumber[row_code], first_row)
+
+    def pods_per_group(self, g: Grouping) -> Ints:
+        """How many distinct pods (pod uids) each group of `g` has: a pod that moved node is one PodInfo per
+        node but one pod."""
+        group_of_pod = np.full(len(self.pods), -1, dtype=np.int64)
+        group_of_pod[self.pod] = g.of_row  # a key reads only the pod: all of a pod's rows share its group
+        present = np.flatnonzero(group_of_pod >= 0)
+        uids, uid_of_pod = self.table.codes(_pod_uid)
+        n_uids = max(len(uids), 1)
+        pairs = np.unique(group_of_pod[present] * n_uids + uid_of_pod[present])
+        return np.bincount(pairs // n_uids, minlength=len(g.keys)).astype(np.int64)
 
     def _build_rows(self) -> list[WorkloadHour]:
         pods = self.pods
