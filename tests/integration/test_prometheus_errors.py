@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from carbon_kepler.core.errors import NoKeplerData, TLSVerifyError
+from carbon_kepler.core.errors import NoKeplerData, SourceError, TLSVerifyError
 from carbon_kepler.core.period import Period
 from carbon_kepler.energy.prometheus.client import ClientOptions, PrometheusClient
+from carbon_kepler.energy.prometheus.queries import Method
 from carbon_kepler.energy.prometheus.source import PrometheusSource
 from carbon_kepler.energy.simulator import SimConfig, Simulation
 from tests.integration.kepler_server import KeplerServer, SimClock, make_self_signed
@@ -65,3 +66,36 @@ def test_fake_meter_data_is_refused_as_not_measurement(tmp_path: Path) -> None:
         with pytest.raises(NoKeplerData) as err:
             source.fetch(Period.from_ts(sim.start, sim.end), ("package", "dram"))
     assert "fake CPU meter" in str(err.value) and "NOT measurements" in str(err.value)
+
+
+def test_a_non_number_sample_is_an_error_naming_the_series_not_a_nan_figure(tmp_path: Path) -> None:
+    """A Kepler exporter that stored NaN in an energy counter: the source refuses the data with the series
+    and the time, instead of passing NaN kWh into reports (NaN ≤ 0 is False: no gate would catch it)."""
+    require("Prometheus 2.42", prometheus_available(), "apt-get install prometheus")
+    sim = Simulation(SimConfig(hours=2, restart=None))
+    om = tmp_path / "nan.om"
+    sim.write_openmetrics(om, interval_s=30, extra_kube_state=False)
+    lines = om.read_text(encoding="utf-8").splitlines()
+    target = next(
+        i
+        for i, line in enumerate(lines)
+        if line.startswith("kepler_pod_cpu_joules_total{") and 'zone="package"' in line
+    )
+    series = lines[target].rsplit(" ", 2)[0]
+    hour2 = sim.start + 3600
+    spoiled = 0
+    for i, line in enumerate(lines):  # every sample of that series from the second hour on
+        if line.startswith(series + " ") and float(ts := line.rsplit(" ", 1)[1]) >= hour2:
+            lines[i] = f"{series} NaN {ts}"
+            spoiled += 1
+    assert spoiled > 60
+    om.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    backfill(om, tmp_path / "tsdb")
+    with PrometheusServer(tmp_path / "tsdb") as server:
+        for method in (Method.INTERPOLATED, Method.HOURLY_INCREASE):
+            source = PrometheusSource(PrometheusClient(ClientOptions(url=server.url)), method=method)
+            with pytest.raises(SourceError) as err:
+                source.fetch(Period.from_ts(sim.start, sim.end), ("package", "dram"))
+            message = str(err.value)
+            assert "NaN" in message and "finite" in message and "--period" in message, message
+            assert 'zone="package"' in message and "q=" not in message, message  # PromQL label syntax

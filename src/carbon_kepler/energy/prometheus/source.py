@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from collections.abc import Iterator, Mapping
 
-from carbon_kepler.core.errors import NoKeplerData
+from carbon_kepler.core.errors import NoKeplerData, SourceError
 from carbon_kepler.core.period import HOUR, Period, utc_iso
 from carbon_kepler.energy import kepler
 from carbon_kepler.energy.columns import PodColumns, PodInfo
@@ -55,7 +56,16 @@ class PrometheusSource:
             for series in self.client.query_range(promql, a, b, HOUR):
                 m = _Metric(series["metric"])  # label keys computed once per series, not per point
                 for t, v in series["values"]:
-                    yield m, int(float(t)), float(v)
+                    x = float(v)  # the queries divide nothing: only a non-number sample is not finite
+                    if not math.isfinite(x):
+                        labels = ", ".join(f'{k}="{x}"' for k, x in sorted(m.items()) if k != "q")
+                        raise SourceError(
+                            f"Prometheus returned {v} for {{{labels}}} at {utc_iso(float(t))}; "
+                            "energy counters must be finite numbers",
+                            hint="a Kepler exporter stored a non-number sample: check the exporter on that "
+                            "node, or choose a period without it (--start/--end or --period)",
+                        )
+                    yield m, int(float(t)), x
 
     def _hourly(self, promql: str, period: Period) -> Iterator[tuple[dict[str, str], int, float]]:
         for m, t, v in self._range(promql, period.start_ts + HOUR, period.end_ts):
