@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pytest
 
+from carbon_kepler.core.errors import SourceError
 from carbon_kepler.core.period import Period
 from carbon_kepler.energy.scrape.collector import Collector
 from carbon_kepler.energy.store import Store
@@ -92,3 +93,19 @@ def test_node_energy_and_coverage_are_stored(store: Store) -> None:
     assert node.active_j + node.idle_j == pytest.approx(400.0)
     assert data.coverage[("n1", 0)] == pytest.approx(60 / 3600)
     assert data.kepler_version == "v0.11.3"
+
+
+@pytest.mark.parametrize("bad", ["NaN", "+Inf"])
+def test_a_non_number_counter_refuses_the_scrape_and_the_next_one_counts_the_interval(
+    store: Store, tmp_path: Path, bad: str
+) -> None:
+    col = Collector(store)
+    col.ingest("n1", expo(1000, [("u1", "etl-1", "running", 500.0)]), 100.0)
+    with pytest.raises(SourceError, match=r'kepler_pod_cpu_joules_total\{.*pod_name="etl-1".*finite numbers'):
+        col.ingest("n1", expo(1100, [("u1", "etl-1", "running", bad)]), 130.0)  # type: ignore[list-item]
+    col.ingest("n1", expo(1200, [("u1", "etl-1", "running", 560.0)]), 160.0)
+    reference = Store.open(tmp_path / "ref.sqlite", create=True)
+    ref = Collector(reference)
+    ref.ingest("n1", expo(1000, [("u1", "etl-1", "running", 500.0)]), 100.0)
+    ref.ingest("n1", expo(1200, [("u1", "etl-1", "running", 560.0)]), 160.0)
+    assert pod_joules(store) == pod_joules(reference) == pytest.approx({(0, "etl-1"): 60.0})

@@ -12,6 +12,7 @@ Series keys exclude `state`, so a pod's `running` and `terminated` series are on
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -132,6 +133,14 @@ def parse_exposition(text: str, *, openmetrics: bool = False, default_node: str 
 def scrape_from_samples(samples: list[Sample], default_node: str = "") -> ParsedScrape:
     out = ParsedScrape(kepler.detect_generation({name for name, _, _ in samples}), None)
     for name, labels, value in samples:
+        if not math.isfinite(value):  # a counter that is not a number cannot be integrated; the next
+            # scrape's delta still covers this interval, so refusing the scrape loses no energy
+            shown = ", ".join(f'{k}="{v}"' for k, v in sorted(labels.items()))
+            raise SourceError(
+                f"Kepler exposed {value} for {name}{{{shown}}}; energy counters must be finite numbers",
+                hint="check the Kepler exporter on that node; this scrape is skipped and the next one "
+                "counts the energy since the last good sample",
+            )
         if name in (kepler.NEW_BUILD_INFO, kepler.OLD_BUILD_INFO):
             out.version = labels.get("version") or out.version
         elif name == kepler.NEW_NODE_WATTS:
